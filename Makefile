@@ -1,0 +1,31 @@
+# Two entry points: `make run` serves the map on the bundled data, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/explorer check
+	$(BIN)/explorer serve
+
+test: $(STAMP)
+	$(BIN)/ruff check explorer tests scripts
+	$(BIN)/explorer check
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check explorer tests scripts
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

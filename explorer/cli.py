@@ -1,0 +1,80 @@
+"""Command line: ``explorer serve | check | geocode | import``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import config
+
+
+def settings() -> dict:
+    values = config.defaults()
+    values.update(config.from_env())
+    return values
+
+
+@click.group()
+def main() -> None:
+    """MINT explorer Bochum: serve the map and maintain its data."""
+
+
+@main.command()
+@click.option("--data-dir", default=None, help="Folder with the curated data files.")
+@click.option("--areas-file", default=None, help="Replacement focus-areas GeoJSON.")
+def check(data_dir: str | None, areas_file: str | None) -> None:
+    """Validate the data files; exit 1 and list every problem if any."""
+    from .load import load_dataset
+    from .schema import DataError
+
+    s = settings()
+    try:
+        dataset = load_dataset(data_dir or s["DATA_DIR"], areas_file or s["AREAS_FILE"] or None)
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(f"ERROR {problem}", err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found", err=True)
+        sys.exit(1)
+    pending = sum(1 for f in dataset.places if not f.get("geometry"))
+    click.echo(f"ok: {len(dataset.places)} places ({pending} awaiting geocoding), "
+               f"{len(dataset.areas)} areas, {len(dataset.gazetteer)} gazetteer entries, "
+               f"data version {dataset.version}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (default EXPLORER_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default EXPLORER_PORT).")
+@click.option("--threads", default=None, type=int, help="Worker threads (waitress).")
+def serve(host: str | None, port: int | None, threads: int | None) -> None:
+    """Serve the explorer with the production server (waitress)."""
+    from waitress import serve as waitress_serve
+
+    from . import create_app
+    from .schema import DataError
+
+    s = settings()
+    try:
+        app = create_app()
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(f"ERROR {problem}", err=True)
+        sys.exit(1)
+    host, port = host or s["HOST"], port or s["PORT"]
+    click.echo(f"serving on http://{host}:{port}/", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads or s["THREADS"],
+                   channel_timeout=30, max_request_body_size=64 * 1024,
+                   connection_limit=200, ident="mint-explorer")
+
+
+def register_optional_commands() -> None:
+    """Pipeline and planner commands live in their own packages."""
+    try:
+        from .pipeline.cli import geocode_command, import_group
+    except ImportError:
+        return
+    main.add_command(geocode_command, "geocode")
+    main.add_command(import_group, "import")
+
+
+register_optional_commands()

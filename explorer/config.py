@@ -1,0 +1,92 @@
+"""Settings declared once as data, with their help text.
+
+Every setting can be given as an environment variable ``EXPLORER_<NAME>`` or in the
+``test_config`` mapping passed to :func:`explorer.create_app`. The README's settings table
+is checked against this list by the tests, so a setting cannot go undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "EXPLORER_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    def parse(self, raw: str) -> Any:
+        """Environment values are strings; coerce them to the default's type."""
+        if isinstance(self.default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(raw)
+        if isinstance(self.default, float):
+            return float(raw)
+        return raw
+
+
+SETTINGS: list[Setting] = [
+    Setting("DATA_DIR", str(REPO_ROOT / "geodata"),
+            "Folder with the curated data: places.geojson, taxonomy.json, areas.geojson, "
+            "gazetteer.json."),
+    Setting("AREAS_FILE", "",
+            "GeoJSON file with focus areas that replaces DATA_DIR/areas.geojson "
+            "(e.g. an official WLAB boundary)."),
+    Setting("STATE_DIR", str(REPO_ROOT / "instance"),
+            "Writable folder for imported layers and the geocoding cache (not in the repo)."),
+    Setting("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "Map tile URL template; the only third-party request a page makes. Empty: no tiles."),
+    Setting("TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors",
+            "Attribution shown for the tiles (HTML allowed, it is set by the operator)."),
+    Setting("DEFAULT_LANG", "de", "Language of pages and API answers without lang= (de or en)."),
+    Setting("EMBED_FRAME_ANCESTORS", "*",
+            "Origins allowed to frame /embed, space-separated (CSP frame-ancestors); "
+            "'*' allows any. Other pages may only be framed by the app itself."),
+    Setting("CACHE_MAX_AGE", 60, "Cache-Control max-age in seconds for API answers."),
+    Setting("GZIP_CACHE_ENTRIES", 256, "How many compressed responses are kept in memory."),
+    Setting("GEOCODER_URL", "https://nominatim.openstreetmap.org/search",
+            "Nominatim-compatible search endpoint used by `explorer geocode`."),
+    Setting("GEOCODER_USER_AGENT", "mint-explorer-bochum/0.1 (+https://github.com/)",
+            "Descriptive User-Agent sent to the geocoder (Nominatim usage policy)."),
+    Setting("GEOCODER_EMAIL", "", "Contact e-mail sent to the geocoder as `email=`."),
+    Setting("GEOCODER_MIN_INTERVAL", 1.0,
+            "Seconds between two geocoder requests (Nominatim allows one per second)."),
+    Setting("GEOCODER_TIMEOUT", 10.0, "Seconds before a geocoder request times out."),
+    Setting("OPENDATA_BASE_URL",
+            "https://raw.githubusercontent.com/StadtBochum/OpenData/main/data/EDUC",
+            "Upstream folder of the City of Bochum's education POI files."),
+    Setting("COVERAGE_RATE_LIMIT", 30,
+            "Coverage analyses per client and minute before 429 (0 disables)."),
+    Setting("RELOAD_INTERVAL", 2.0,
+            "Seconds between checks for changed data files (0: no automatic reload)."),
+    Setting("HOST", "127.0.0.1", "Address `explorer serve` listens on."),
+    Setting("PORT", 5000, "Port `explorer serve` listens on."),
+    Setting("THREADS", 8, "Worker threads of the production server (waitress)."),
+]
+
+
+def defaults() -> dict[str, Any]:
+    return {s.name: s.default for s in SETTINGS}
+
+
+def from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Settings from ``EXPLORER_*`` variables; a malformed value names the variable."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(ENV_PREFIX + setting.name)
+        if raw is None:
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise SystemExit(f"{ENV_PREFIX}{setting.name}={raw!r}: {exc}") from None
+    return values

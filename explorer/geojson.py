@@ -1,0 +1,88 @@
+"""Serialise places to GeoJSON once, per language, at load time.
+
+Per-request work is then joining pre-built strings (see ../shared/PERFORMANCE.md: dumping
+a GeoDataFrame per request was 5-28x slower). Each feature is stored *open*: without its
+two closing braces, so a request can append ``,"distance_m":…`` cheaply.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+LANGS = ("de", "en")
+
+
+def pick(labels: Any, lang: str) -> Any:
+    """The text in ``lang``, falling back to German (the data's first language)."""
+    if isinstance(labels, dict):
+        return labels.get(lang) or labels.get("de")
+    return labels
+
+
+def localise(feature: dict[str, Any], taxonomy: dict, lang: str) -> dict[str, Any]:
+    """The API's view of one place: whitelisted properties with labels in ``lang``."""
+    p = feature["properties"]
+    address = p.get("address") or {}
+
+    def label(section: str, key: str | None) -> str | None:
+        return pick(taxonomy[section].get(key), lang) if key else None
+
+    offers = [
+        {
+            "title": pick(o.get("title"), lang),
+            "format": o.get("format"),
+            "format_label": label("formats", o.get("format")),
+            "grade_min": o.get("grade_min"),
+            "grade_max": o.get("grade_max"),
+            "cost": o.get("cost", "unknown"),
+            "cost_label": label("costs", o.get("cost", "unknown")),
+            "booking_url": o.get("booking_url"),
+        }
+        for o in p.get("offers") or []
+    ]
+    properties = {
+        "id": feature["id"],
+        "name": p["name"],
+        "kind": p["kind"],
+        "kind_label": label("kinds", p["kind"]),
+        "description": pick(p.get("description"), lang),
+        "address": {k: address.get(k) for k in ("street", "postcode", "city")},
+        "stadtteil": p.get("stadtteil"),
+        "stadtbezirk": p.get("stadtbezirk"),
+        "website": p.get("website"),
+        "topics": p.get("topics", []),
+        "topic_labels": [label("topics", t) for t in p.get("topics", [])],
+        "groups": p.get("groups", []),
+        "group_labels": [label("groups", g) for g in p.get("groups", [])],
+        "offers": offers,
+        "wheelchair": p.get("wheelchair"),
+        "transit": p.get("transit"),
+        "checked": p.get("checked"),
+        "coordinate_source": p.get("coordinate_source"),
+    }
+    return {
+        "type": "Feature",
+        "id": feature["id"],
+        "geometry": feature["geometry"],
+        "properties": properties,
+    }
+
+
+def open_feature(feature: dict[str, Any]) -> str:
+    text = json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
+    assert text.endswith("}}"), "properties must be the last member"
+    return text[:-2]
+
+
+def close_feature(opened: str, distance_m: float | None = None) -> str:
+    if distance_m is None:
+        return opened + "}}"
+    return f'{opened},"distance_m":{round(distance_m)}}}}}'
+
+
+def collection(parts: list[str], extra: dict[str, Any] | None = None) -> str:
+    head = '{"type":"FeatureCollection"'
+    if extra:
+        head += "," + json.dumps(extra, ensure_ascii=False, separators=(",", ":"))[1:-1]
+    return head + ',"features":[' + ",".join(parts) + "]}"

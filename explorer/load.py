@@ -1,0 +1,141 @@
+"""Read the curated data files into validated, typed structures.
+
+Loading is all-or-nothing: any problem in any file raises :class:`DataError` with every
+problem found, so a running server can keep its last good data and start-up can refuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import shape
+
+from .schema import (
+    DataError,
+    Problem,
+    validate_areas,
+    validate_places,
+    validate_taxonomy,
+)
+
+PLACES_FILE = "places.geojson"
+TAXONOMY_FILE = "taxonomy.json"
+AREAS_FILE = "areas.geojson"
+GAZETTEER_FILE = "gazetteer.json"
+
+
+@dataclass
+class Dataset:
+    """Everything the app serves, as loaded from one consistent set of files."""
+
+    places: list[dict[str, Any]]  # GeoJSON features, as authored
+    taxonomy: dict[str, dict[str, dict[str, str]]]
+    areas: gpd.GeoDataFrame  # index: area id; EPSG:4326
+    gazetteer: list[dict[str, Any]]
+    version: str  # hash of the files' bytes: changes whenever any file changes
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def read_json(path: Path) -> Any:
+    """Parse one JSON file; a syntax error becomes a Problem naming line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError([Problem(str(path), "-", "-", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError([Problem(str(path), "-", "-", f"cannot read: {exc}")]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            [Problem(str(path), "-", "-", f"invalid JSON at line {exc.lineno} "
+                     f"column {exc.colno}: {exc.msg}")]
+        ) from None
+
+
+def areas_frame(collection: dict, file: str) -> gpd.GeoDataFrame:
+    """Areas as a GeoDataFrame; invalid polygons are reported, not silently fixed."""
+    problems = validate_areas(collection, file)
+    rows = []
+    for feature in collection.get("features") or []:
+        if not isinstance(feature, dict):
+            continue
+        try:
+            geom = shape(feature["geometry"])
+        except Exception as exc:  # shapely raises several types for malformed input
+            problems.append(Problem(file, str(feature.get("id")), "geometry", str(exc)))
+            continue
+        if not geom.is_valid:
+            problems.append(Problem(file, str(feature.get("id")), "geometry",
+                                    shapely.is_valid_reason(geom)))
+        rows.append({"id": feature.get("id"), "properties": feature.get("properties") or {},
+                     "geometry": geom})
+    if problems:
+        raise DataError(problems)
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326",
+                             columns=["id", "properties", "geometry"])
+    return frame.set_index("id", drop=False)
+
+
+def validate_gazetteer(entries: Any, file: str) -> list[Problem]:
+    if not isinstance(entries, list):
+        return [Problem(file, "-", "-", "must be a JSON list")]
+    problems = []
+    for i, entry in enumerate(entries):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        record = name if isinstance(name, str) else f"#{i}"
+        if not isinstance(name, str) or not name:
+            problems.append(Problem(file, record, "name", "must be a non-empty text"))
+        for key in ("lat", "lon"):
+            value = entry.get(key) if isinstance(entry, dict) else None
+            if not isinstance(value, int | float):
+                problems.append(Problem(file, record, key, "must be a number"))
+    return problems
+
+
+def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> Dataset:
+    """Load and validate all files of DATA_DIR (and an optional replacement areas file)."""
+    data_dir = Path(data_dir)
+    paths = {
+        "taxonomy": data_dir / TAXONOMY_FILE,
+        "places": data_dir / PLACES_FILE,
+        "areas": Path(areas_file) if areas_file else data_dir / AREAS_FILE,
+        "gazetteer": data_dir / GAZETTEER_FILE,
+    }
+    problems: list[Problem] = []
+    raw: dict[str, Any] = {}
+    digest = hashlib.sha256()
+    for name, path in paths.items():
+        try:
+            raw[name] = read_json(path)
+            digest.update(path.read_bytes())
+        except DataError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataError(problems)
+
+    problems += validate_taxonomy(raw["taxonomy"], str(paths["taxonomy"]))
+    if problems:  # place checks need a sound taxonomy
+        raise DataError(problems)
+    problems += validate_places(raw["places"], str(paths["places"]), raw["taxonomy"])
+    problems += validate_gazetteer(raw["gazetteer"], str(paths["gazetteer"]))
+    try:
+        areas = areas_frame(raw["areas"], str(paths["areas"]))
+    except DataError as exc:
+        problems += exc.problems
+    if problems:
+        raise DataError(problems)
+    return Dataset(
+        places=raw["places"]["features"],
+        taxonomy=raw["taxonomy"],
+        areas=areas,
+        gazetteer=raw["gazetteer"],
+        version=digest.hexdigest()[:16],
+        sources={k: str(v) for k, v in paths.items()},
+    )

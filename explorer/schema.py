@@ -1,0 +1,255 @@
+"""Validation of the curated data files.
+
+Each check returns a list of :class:`Problem` rather than raising on the first one, so a
+maintainer sees every broken record in one run (``explorer check``), and start-up can
+refuse a bad file with messages that name file, record and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+# Bochum's extent with a small margin (the city spans about 7.10-7.35 E, 51.41-51.53 N).
+BOCHUM_BBOX = (7.10, 51.40, 7.35, 51.54)  # W, S, E, N
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+POSTCODE = re.compile(r"^\d{5}$")
+LANGS = ("de", "en")
+WHEELCHAIR = {"yes", "limited", "no", None}
+TAXONOMY_SECTIONS = ("topics", "groups", "kinds", "formats", "costs")
+STADTBEZIRKE = ("Bochum-Mitte", "Wattenscheid", "Bochum-Nord", "Bochum-Ost", "Bochum-Süd",
+                "Bochum-Südwest")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    record: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: record {self.record!r}, field {self.field!r}: {self.message}"
+
+
+class DataError(Exception):
+    """Raised when data files cannot be loaded; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def in_bochum(lon: float, lat: float) -> bool:
+    w, s, e, n = BOCHUM_BBOX
+    return w <= lon <= e and s <= lat <= n
+
+
+def is_http_url(value: Any) -> bool:
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def validate_taxonomy(tax: Any, file: str) -> list[Problem]:
+    if not isinstance(tax, dict):
+        return [Problem(file, "-", "-", "must be a JSON object")]
+    problems = []
+    for section in TAXONOMY_SECTIONS:
+        entries = tax.get(section)
+        if not isinstance(entries, dict) or not entries:
+            problems.append(Problem(file, section, section, "missing or empty section"))
+            continue
+        for key, labels in entries.items():
+            if not SLUG.match(key.replace("_", "-")):
+                problems.append(Problem(file, key, section, "id must be lower-case ascii"))
+            if not isinstance(labels, dict) or not all(
+                isinstance(labels.get(lang), str) and labels.get(lang) for lang in LANGS
+            ):
+                problems.append(Problem(file, key, section, "needs labels 'de' and 'en'"))
+    return problems
+
+
+class _Checker:
+    """Collects problems for one record; keeps the per-field checks short."""
+
+    def __init__(self, file: str, record: str):
+        self.file, self.record, self.problems = file, record, []
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, self.record, field, message))
+
+    def text(self, obj: dict, key: str, field: str, required: bool = True) -> None:
+        value = obj.get(key)
+        if value is None and not required:
+            return
+        if not isinstance(value, str) or not value.strip():
+            self.add(field, "must be a non-empty text")
+
+    def labels(self, obj: dict, key: str, field: str, required: bool = True) -> None:
+        value = obj.get(key)
+        if value is None and not required:
+            return
+        if not isinstance(value, dict):
+            self.add(field, "must be an object with 'de' (and optionally 'en')")
+            return
+        self.text(value, "de", f"{field}.de")
+        self.text(value, "en", f"{field}.en", required=False)
+
+    def url(self, value: Any, field: str) -> None:
+        if value is not None and not is_http_url(value):
+            self.add(field, f"{value!r} is not an absolute http(s) URL")
+
+    def ids(self, value: Any, field: str, known: dict) -> None:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.add(field, "must be a list of ids")
+            return
+        for v in value:
+            if v not in known:
+                self.add(field, f"unknown id {v!r} (known: {', '.join(sorted(known))})")
+        if len(set(value)) != len(value):
+            self.add(field, "lists an id twice")
+
+
+def _check_point(c: _Checker, geometry: Any) -> None:
+    if geometry is None:
+        return  # still to be geocoded
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        c.add("geometry", "must be a GeoJSON Point or null")
+        return
+    coords = geometry.get("coordinates")
+    if (
+        not isinstance(coords, list)
+        or len(coords) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in coords)
+    ):
+        c.add("geometry.coordinates", "must be [lon, lat] numbers")
+        return
+    lon, lat = coords
+    if not in_bochum(lon, lat):
+        c.add("geometry.coordinates", f"[{lon}, {lat}] is outside Bochum {BOCHUM_BBOX}")
+
+
+def _check_offer(c: _Checker, offer: Any, i: int, tax: dict) -> None:
+    field = f"offers[{i}]"
+    if not isinstance(offer, dict):
+        c.add(field, "must be an object")
+        return
+    c.labels(offer, "title", f"{field}.title")
+    if offer.get("format") not in tax["formats"]:
+        c.add(f"{field}.format", f"unknown format {offer.get('format')!r}")
+    if offer.get("cost", "unknown") not in tax["costs"]:
+        c.add(f"{field}.cost", f"unknown cost {offer.get('cost')!r}")
+    grades = [offer.get("grade_min"), offer.get("grade_max")]
+    for name, g in zip(("grade_min", "grade_max"), grades, strict=True):
+        if g is not None and (not isinstance(g, int) or isinstance(g, bool) or not 0 <= g <= 13):
+            c.add(f"{field}.{name}", "must be a whole number 0-13 or null")
+    if all(isinstance(g, int) for g in grades) and grades[0] > grades[1]:
+        c.add(f"{field}.grade_min", "is greater than grade_max")
+    c.url(offer.get("booking_url"), f"{field}.booking_url")
+
+
+def validate_place(feature: Any, file: str, tax: dict, index: int) -> list[Problem]:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return [Problem(file, f"#{index}", "type", "must be a GeoJSON Feature")]
+    pid = feature.get("id")
+    c = _Checker(file, pid if isinstance(pid, str) else f"#{index}")
+    if not isinstance(pid, str) or not SLUG.match(pid):
+        c.add("id", "must be a slug like 'zeiss-planetarium-bochum'")
+    _check_point(c, feature.get("geometry"))
+    props = feature.get("properties")
+    if not isinstance(props, dict):
+        c.add("properties", "must be an object")
+        return c.problems
+    c.text(props, "name", "name")
+    if props.get("kind") not in tax["kinds"]:
+        c.add("kind", f"unknown kind {props.get('kind')!r}")
+    address = props.get("address")
+    if not isinstance(address, dict):
+        c.add("address", "must be an object with street, postcode, city")
+    else:
+        c.text(address, "street", "address.street")
+        if not POSTCODE.match(str(address.get("postcode", ""))):
+            c.add("address.postcode", f"{address.get('postcode')!r} is not a 5-digit postcode")
+        if address.get("city") != "Bochum":
+            c.add("address.city", f"{address.get('city')!r} is not 'Bochum'")
+    c.text(props, "stadtteil", "stadtteil", required=False)
+    if props.get("stadtbezirk") not in STADTBEZIRKE:
+        c.add("stadtbezirk", f"{props.get('stadtbezirk')!r} is not one of {STADTBEZIRKE}")
+    source = props.get("coordinate_source")
+    if not isinstance(source, dict):
+        c.add("coordinate_source", "must be an object with 'text' (and 'url')")
+    else:
+        c.text(source, "text", "coordinate_source.text")
+        c.url(source.get("url"), "coordinate_source.url")
+    c.url(props.get("website"), "website")
+    c.labels(props, "description", "description")
+    c.ids(props.get("topics"), "topics", tax["topics"])
+    c.ids(props.get("groups"), "groups", tax["groups"])
+    offers = props.get("offers", [])
+    if not isinstance(offers, list):
+        c.add("offers", "must be a list")
+    else:
+        for i, offer in enumerate(offers):
+            _check_offer(c, offer, i, tax)
+    if props.get("wheelchair") not in WHEELCHAIR:
+        c.add("wheelchair", "must be 'yes', 'limited', 'no' or null")
+    transit = props.get("transit")
+    if transit is not None and (
+        not isinstance(transit, dict) or not isinstance(transit.get("stop"), str)
+    ):
+        c.add("transit", "must be null or an object with 'stop' and 'lines'")
+    try:
+        dt.date.fromisoformat(str(props.get("checked")))
+    except ValueError:
+        c.add("checked", f"{props.get('checked')!r} is not an ISO date")
+    return c.problems
+
+
+def validate_places(collection: Any, file: str, tax: dict) -> list[Problem]:
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        return [Problem(file, "-", "type", "must be a GeoJSON FeatureCollection")]
+    features = collection.get("features")
+    if not isinstance(features, list):
+        return [Problem(file, "-", "features", "must be a list")]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, feature in enumerate(features):
+        problems += validate_place(feature, file, tax, i)
+        pid = feature.get("id") if isinstance(feature, dict) else None
+        if isinstance(pid, str):
+            if pid in seen:
+                problems.append(Problem(file, pid, "id", "is used by more than one record"))
+            seen.add(pid)
+    return problems
+
+
+def validate_areas(collection: Any, file: str) -> list[Problem]:
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        return [Problem(file, "-", "type", "must be a GeoJSON FeatureCollection")]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, feature in enumerate(collection.get("features") or []):
+        aid = feature.get("id") if isinstance(feature, dict) else None
+        c = _Checker(file, aid if isinstance(aid, str) else f"#{i}")
+        if not isinstance(aid, str) or not SLUG.match(aid):
+            c.add("id", "must be a slug like 'wlab'")
+        elif aid in seen:
+            c.add("id", "is used by more than one area")
+        seen.add(str(aid))
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") not in {
+            "Polygon", "MultiPolygon"
+        }:
+            c.add("geometry", "must be a Polygon or MultiPolygon")
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            c.add("properties", "must be an object")
+        else:
+            c.labels(props, "name", "name")
+        problems += c.problems
+    return problems

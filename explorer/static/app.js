@@ -1,0 +1,433 @@
+/* MINT explorer Bochum: filters, markers, result list and details.
+ *
+ * Reads its settings from the JSON block #explorer-config (never from string-built JS),
+ * fetches /api/places and fills the folium-built marker cluster. Every text from the data
+ * or the URL is inserted with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var cfg = JSON.parse(document.getElementById("explorer-config").textContent);
+  var T = cfg.texts;
+  var LABELS = cfg.labels;
+  var map = window[cfg.mapVar];
+  var cluster = window[cfg.clusterVar];
+  var areasLayer = cfg.areasVar ? window[cfg.areasVar] : null;
+  var form = document.getElementById("filters");
+  var list = document.getElementById("result-list");
+  var countEl = document.getElementById("result-count");
+  var details = document.getElementById("details");
+  var detailsBody = document.getElementById("details-body");
+  var nearInput = form ? form.elements.near : null;
+  var embed = cfg.embed || {};
+
+  var markers = {};
+  var featuresById = {};
+  var nearLayer = null;
+  var request = null;
+  var pickMode = false;
+
+  /* ---------- helpers ---------- */
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function safeUrl(value) {
+    if (typeof value !== "string") return null;
+    try {
+      var u = new URL(value, window.location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function fold(text) {
+    var s = String(text).toLowerCase().replace(/ß/g, "ss").normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "");
+    return s.replace(/ae/g, "a").replace(/oe/g, "o").replace(/ue/g, "u")
+      .replace(/\s+/g, " ").trim();
+  }
+
+  function formatDistance(m) {
+    if (m === undefined || m === null) return "";
+    return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1).replace(".", cfg.lang === "de" ? "," : ".") + " km";
+  }
+
+  /* ---------- state <-> form <-> URL ---------- */
+
+  function stateParams() {
+    var p = new URLSearchParams();
+    if (!form) {
+      Object.keys(cfg.state).forEach(function (k) {
+        var v = cfg.state[k];
+        if (Array.isArray(v)) { if (v.length) p.set(k, v.join(",")); } else if (v) p.set(k, v);
+      });
+      return p;
+    }
+    ["topic", "group"].forEach(function (name) {
+      var values = Array.prototype.filter.call(form.elements[name] || [], function (c) { return c.checked; })
+        .map(function (c) { return c.value; });
+      if (values.length) p.set(name, values.join(","));
+    });
+    ["kind", "q", "area", "near", "radius_km"].forEach(function (name) {
+      var field = form.elements[name];
+      var v = field ? field.value.trim() : "";
+      if (v) p.set(name, v);
+    });
+    if (p.has("radius_km") && !p.has("near")) p.delete("radius_km");
+    return p;
+  }
+
+  function pageParams(p) {
+    var out = new URLSearchParams(p);
+    if (cfg.lang) out.set("lang", cfg.lang);
+    (cfg.pageParams || []).forEach(function (pair) { out.set(pair[0], pair[1]); });
+    return out;
+  }
+
+  function syncUrl(p) {
+    var query = pageParams(p).toString();
+    history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    var langLink = document.getElementById("lang-switch");
+    if (langLink) {
+      var other = new URLSearchParams(pageParams(p));
+      other.set("lang", cfg.lang === "de" ? "en" : "de");
+      langLink.setAttribute("href", "?" + other.toString());
+    }
+    document.querySelectorAll("[data-keep-filters]").forEach(function (a) {
+      var base = a.getAttribute("data-keep-filters");
+      a.setAttribute("href", base + "?" + pageParams(p).toString());
+    });
+  }
+
+  /* ---------- fetching and rendering ---------- */
+
+  function refresh() {
+    var p = stateParams();
+    syncUrl(p);
+    var apiParams = new URLSearchParams(p);
+    apiParams.set("lang", cfg.lang);
+    if (request) request.abort();
+    request = new AbortController();
+    document.body.setAttribute("data-state", "loading");
+    return fetch(cfg.api.places + "?" + apiParams.toString(), { signal: request.signal })
+      .then(function (r) {
+        if (!r.ok) return r.json().then(function (e) { throw new Error(e.parameter + ": " + e.error); });
+        return r.json();
+      })
+      .then(function (fc) { render(fc, p); })
+      .catch(function (err) {
+        if (err.name === "AbortError") return;
+        countEl.textContent = T.load_failed + " " + err.message;
+        document.body.setAttribute("data-state", "error");
+      });
+  }
+
+  function markerFor(f) {
+    var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+    var icon = L.divIcon({
+      className: "pin pin-" + f.properties.kind + (embed.theme ? " theme-" + embed.theme : ""),
+      iconSize: [18, 18], iconAnchor: [9, 9]
+    });
+    var m = L.marker(ll, { icon: icon, title: f.properties.name, keyboard: true, riseOnHover: true });
+    m.on("click", function () { openDetails(f.id, false); });
+    m.on("add", function () {
+      var node = m.getElement();
+      if (node) {
+        node.setAttribute("role", "button");
+        node.setAttribute("aria-label", f.properties.name);
+        node.setAttribute("data-place-id", f.id);
+      }
+    });
+    return m;
+  }
+
+  function render(fc, p) {
+    cluster.clearLayers();
+    markers = {};
+    featuresById = {};
+    var layers = [];
+    fc.features.forEach(function (f) {
+      featuresById[f.id] = f;
+      var m = markerFor(f);
+      markers[f.id] = m;
+      layers.push(m);
+    });
+    cluster.addLayers(layers);
+    renderList(fc.features);
+    var n = fc.features.length;
+    countEl.textContent = n === 1 ? T.count_one : T.count_many.replace("{n}", n);
+    if (n === 0) countEl.textContent = T.none;
+    document.body.setAttribute("data-markers", String(layers.length));
+    document.body.setAttribute("data-state", "ready");
+    drawNear(p);
+    fitView(p, layers);
+  }
+
+  function renderList(features) {
+    list.textContent = "";
+    if (!list) return;
+    features.forEach(function (f) {
+      var li = el("li", { "class": "result" });
+      var button = el("button", { type: "button", "class": "result-button", "data-place-id": f.id });
+      button.appendChild(el("span", { "class": "result-name" }, f.properties.name));
+      var meta = f.properties.kind_label || "";
+      if (f.properties.stadtteil) meta += " · " + f.properties.stadtteil;
+      if (f.properties.distance_m !== undefined) meta += " · " + formatDistance(f.properties.distance_m);
+      button.appendChild(el("span", { "class": "result-meta" }, meta));
+      button.addEventListener("click", function () { openDetails(f.id, true); });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+  }
+
+  function row(dl, label, value) {
+    if (value === undefined || value === null || value === "") return;
+    dl.appendChild(el("dt", {}, label));
+    var dd = el("dd");
+    if (value instanceof Node) dd.appendChild(value); else dd.textContent = String(value);
+    dl.appendChild(dd);
+  }
+
+  function externalLink(href, text) {
+    var url = safeUrl(href);
+    if (!url) return null;
+    var a = el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, text || url);
+    return a;
+  }
+
+  function openDetails(id, fromList) {
+    var f = featuresById[id];
+    if (!f) return;
+    var p = f.properties;
+    detailsBody.textContent = "";
+    detailsBody.appendChild(el("h2", { id: "details-title", tabindex: "-1" }, p.name));
+    detailsBody.appendChild(el("p", { "class": "details-kind" }, p.kind_label));
+    if (p.description) detailsBody.appendChild(el("p", {}, p.description));
+    var dl = el("dl");
+    var a = p.address || {};
+    row(dl, T.address, [a.street, [a.postcode, a.city].filter(Boolean).join(" ")].filter(Boolean).join(", ")
+      + (p.stadtteil ? " (" + p.stadtteil + (p.stadtbezirk ? ", " + p.stadtbezirk : "") + ")" : ""));
+    if (p.distance_m !== undefined) row(dl, T.distance, formatDistance(p.distance_m));
+    row(dl, T.topics, (p.topic_labels || []).join(", "));
+    row(dl, T.groups, (p.group_labels || []).join(", "));
+    row(dl, T.access, p.wheelchair ? T[p.wheelchair] : T.unknown);
+    if (p.transit) {
+      row(dl, T.transit, p.transit.stop + (p.transit.lines && p.transit.lines.length ? " (" + p.transit.lines.join(", ") + ")" : ""));
+    }
+    row(dl, T.website, externalLink(p.website));
+    row(dl, T.checked, p.checked);
+    if (p.coordinate_source) row(dl, T.coordinate_source, p.coordinate_source.text);
+    detailsBody.appendChild(dl);
+    if (p.offers && p.offers.length) {
+      detailsBody.appendChild(el("h3", {}, T.offers));
+      var ul = el("ul", { "class": "offers" });
+      p.offers.forEach(function (o) {
+        var li = el("li");
+        li.appendChild(el("strong", {}, o.title));
+        var bits = [o.format_label];
+        if (o.grade_min !== null && o.grade_min !== undefined) {
+          bits.push(T.grades + " " + o.grade_min + (o.grade_max !== null && o.grade_max !== o.grade_min ? "–" + o.grade_max : ""));
+        }
+        if (o.cost_label) bits.push(o.cost_label);
+        li.appendChild(el("span", { "class": "offer-meta" }, " · " + bits.filter(Boolean).join(" · ")));
+        var booking = externalLink(o.booking_url, T.booking);
+        if (booking) { li.appendChild(document.createTextNode(" ")); li.appendChild(booking); }
+        ul.appendChild(li);
+      });
+      detailsBody.appendChild(ul);
+    }
+    details.hidden = false;
+    details.setAttribute("data-place-id", id);
+    var m = markers[id];
+    if (m) {
+      cluster.zoomToShowLayer(m, function () {
+        var node = m.getElement();
+        document.querySelectorAll(".pin.selected").forEach(function (n) { n.classList.remove("selected"); });
+        if (node) node.classList.add("selected");
+      });
+    }
+    var title = document.getElementById("details-title");
+    if (title) title.focus();
+    details._returnTo = fromList ? document.querySelector('.result-button[data-place-id="' + CSS.escape(id) + '"]') : null;
+  }
+
+  function closeDetails() {
+    details.hidden = true;
+    if (details._returnTo) details._returnTo.focus();
+  }
+
+  /* ---------- near me ---------- */
+
+  function setNear(lat, lon, label) {
+    nearInput.value = lat.toFixed(5) + "," + lon.toFixed(5);
+    if (!form.elements.radius_km.value) form.elements.radius_km.value = "5";
+    setStatus(label || "");
+    refresh();
+  }
+
+  function setStatus(text) {
+    var s = document.getElementById("near-status");
+    if (s) s.textContent = text;
+  }
+
+  function drawNear(p) {
+    if (nearLayer) { map.removeLayer(nearLayer); nearLayer = null; }
+    var near = p.get("near");
+    if (!near) return;
+    var parts = near.split(",").map(Number);
+    nearLayer = L.layerGroup();
+    L.circleMarker(parts, { radius: 7, color: "#1b7837", weight: 3, fillOpacity: 0.9 }).addTo(nearLayer);
+    var r = Number(p.get("radius_km"));
+    if (r) L.circle(parts, { radius: r * 1000, color: "#1b7837", weight: 1, fillOpacity: 0.05 }).addTo(nearLayer);
+    nearLayer.addTo(map);
+  }
+
+  function fitView(p, layers) {
+    if (nearLayer && p.get("radius_km")) {
+      var circles = nearLayer.getLayers().filter(function (l) { return l instanceof L.Circle; });
+      if (circles.length) { map.fitBounds(circles[0].getBounds(), { maxZoom: 15 }); return; }
+    }
+    if (p.get("area") && areasLayer) {
+      areasLayer.eachLayer(function (l) {
+        if (l.feature && l.feature.id === p.get("area")) map.fitBounds(l.getBounds());
+      });
+      return;
+    }
+    if (embed.fit && layers.length) map.fitBounds(cluster.getBounds(), { maxZoom: 15, padding: [20, 20] });
+  }
+
+  function resolvePlaceName(text) {
+    var needle = fold(text);
+    if (!needle) return null;
+    var entries = cfg.gazetteer || [];
+    for (var i = 0; i < entries.length; i++) if (fold(entries[i].name) === needle) return entries[i];
+    for (var j = 0; j < entries.length; j++) if (fold(entries[j].name).indexOf(needle) === 0) return entries[j];
+    return null;
+  }
+
+  function initNear() {
+    if (!form || !nearInput) return;
+    var datalist = document.getElementById("gazetteer-list");
+    (cfg.gazetteer || []).forEach(function (e) { datalist.appendChild(el("option", { value: e.name })); });
+    var text = document.getElementById("near-text");
+    function fromText() {
+      var hit = resolvePlaceName(text.value);
+      if (!hit) { setStatus(T.near_unknown + ": " + text.value); return; }
+      setNear(hit.lat, hit.lon, hit.name);
+    }
+    document.getElementById("near-set").addEventListener("click", fromText);
+    text.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); fromText(); } });
+    document.getElementById("near-locate").addEventListener("click", function () {
+      if (!navigator.geolocation) { setStatus(T.near_unknown); return; }
+      navigator.geolocation.getCurrentPosition(
+        function (pos) { setNear(pos.coords.latitude, pos.coords.longitude, T.near_locate); },
+        function (err) { setStatus(err.message); }, { timeout: 10000 });
+    });
+    var pick = document.getElementById("near-pick");
+    pick.addEventListener("click", function () {
+      pickMode = !pickMode;
+      pick.setAttribute("aria-pressed", String(pickMode));
+      map.getContainer().classList.toggle("picking", pickMode);
+    });
+    map.on("click", function (e) {
+      if (!pickMode) return;
+      pickMode = false;
+      pick.setAttribute("aria-pressed", "false");
+      map.getContainer().classList.remove("picking");
+      setNear(e.latlng.lat, e.latlng.lng, e.latlng.lat.toFixed(4) + ", " + e.latlng.lng.toFixed(4));
+    });
+    document.getElementById("near-clear").addEventListener("click", function () {
+      nearInput.value = ""; text.value = ""; form.elements.radius_km.value = ""; setStatus(""); refresh();
+    });
+  }
+
+  /* ---------- imported layers (schools, day-care centres) ---------- */
+
+  function initLayers() {
+    var box = document.getElementById("layer-toggles");
+    if (!box || !cfg.layers || !cfg.layers.length) return;
+    box.hidden = false;
+    var canvas = L.canvas({ padding: 0.5 });
+    cfg.layers.forEach(function (name) {
+      var label = el("label", { "class": "check" });
+      var input = el("input", { type: "checkbox", value: name, "data-layer": name });
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" " + (T["layer_" + name] || name)));
+      box.appendChild(label);
+      var group = null;
+      input.addEventListener("change", function () {
+        if (!input.checked) { if (group) map.removeLayer(group); return; }
+        if (group) { group.addTo(map); return; }
+        fetch(cfg.api.layers + encodeURIComponent(name)).then(function (r) { return r.json(); }).then(function (fc) {
+          group = L.layerGroup();
+          fc.features.forEach(function (f) {
+            var c = f.geometry.coordinates;
+            var dot = L.circleMarker([c[1], c[0]], {
+              renderer: canvas, radius: 4, weight: 1,
+              color: name === "daycare" ? "#762a83" : "#2166ac", fillOpacity: 0.7
+            });
+            var tip = el("span", {}, f.properties.name);
+            dot.bindTooltip(tip);
+            group.addLayer(dot);
+          });
+          group.addTo(map);
+          document.body.setAttribute("data-layer-" + name, String(fc.features.length));
+        });
+      });
+    });
+  }
+
+  /* ---------- tiles failing must not break the page ---------- */
+
+  function watchTiles() {
+    map.eachLayer(function (layer) {
+      if (layer instanceof L.TileLayer) {
+        layer.on("tileerror", function () {
+          var s = document.getElementById("tile-status");
+          if (s) s.hidden = false;
+          map.getContainer().classList.add("no-tiles");
+        });
+      }
+    });
+  }
+
+  /* ---------- wiring ---------- */
+
+  function init() {
+    if (form) {
+      var timer = null;
+      form.addEventListener("change", function (e) {
+        if (e.target && e.target.hasAttribute("data-layer")) return;
+        if (e.target && e.target.id === "near-text") return;
+        refresh();
+      });
+      form.addEventListener("input", function (e) {
+        if (!e.target || e.target.name !== "q") return;
+        clearTimeout(timer);
+        timer = setTimeout(refresh, 250);
+      });
+      form.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
+      form.addEventListener("reset", function () {
+        setTimeout(function () { nearInput.value = ""; setStatus(""); refresh(); }, 0);
+      });
+    }
+    var close = document.getElementById("details-close");
+    if (close) close.addEventListener("click", closeDetails);
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && details && !details.hidden) closeDetails();
+    });
+    initNear();
+    initLayers();
+    watchTiles();
+    refresh();
+  }
+
+  window.mintExplorer = { refresh: refresh, openDetails: openDetails, cfg: cfg };
+  init();
+})();

@@ -1,0 +1,198 @@
+"""The in-memory store: one immutable snapshot of the data, swapped whole on reload.
+
+Requests read ``store.snapshot`` once and use it throughout, so a reload never shows a
+request half-old, half-new data, and a failed reload leaves the last good snapshot serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from . import geojson
+from .layers import Layer, load_layers
+from .load import Dataset, load_dataset
+from .schema import DataError, Problem
+from .text import fold
+
+log = logging.getLogger(__name__)
+
+
+def _bits(values: list[list[str]], vocabulary: list[str]) -> np.ndarray:
+    position = {v: i for i, v in enumerate(vocabulary)}
+    out = np.zeros(len(values), dtype=np.uint64)
+    for row, items in enumerate(values):
+        for item in items:
+            out[row] |= np.uint64(1) << np.uint64(position[item])
+    return out
+
+
+def mask_of(ids: list[str], vocabulary: list[str]) -> np.uint64:
+    position = {v: i for i, v in enumerate(vocabulary)}
+    out = np.uint64(0)
+    for item in ids:
+        out |= np.uint64(1) << np.uint64(position[item])
+    return out
+
+
+def search_text(props: dict[str, Any]) -> str:
+    parts = [props.get("name", "")]
+    parts += [v for v in (props.get("description") or {}).values() if isinstance(v, str)]
+    for offer in props.get("offers") or []:
+        parts += [v for v in (offer.get("title") or {}).values() if isinstance(v, str)]
+    return fold(" \n ".join(parts))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Arrays and pre-serialised JSON for fast filtering; built once per data version."""
+
+    dataset: Dataset
+    places: gpd.GeoDataFrame  # geocoded places only; one row per served feature
+    ids: list[str]
+    lon: np.ndarray
+    lat: np.ndarray
+    topic_bits: np.ndarray
+    group_bits: np.ndarray
+    kind_codes: np.ndarray
+    search: list[str]
+    area_masks: dict[str, np.ndarray]
+    features: dict[str, list[str]]  # lang -> open feature JSON, aligned with ids
+    pending: list[str]  # ids of records without coordinates (to be geocoded)
+    layers: dict[str, Layer] = field(default_factory=dict)
+    loaded_at: float = field(default_factory=time.time)
+
+    @property
+    def version(self) -> str:
+        layer_versions = "".join(layer.version for layer in self.layers.values())
+        return self.dataset.version + (f"-{hash(layer_versions) & 0xFFFFFF:06x}"
+                                       if layer_versions else "")
+
+    @property
+    def taxonomy(self) -> dict:
+        return self.dataset.taxonomy
+
+    @property
+    def vocab(self) -> dict[str, list[str]]:
+        tax = self.dataset.taxonomy
+        return {k: list(tax[k]) for k in ("topics", "groups", "kinds")}
+
+    @classmethod
+    def build(cls, dataset: Dataset, layers: dict[str, Layer] | None = None) -> Snapshot:
+        served = sorted((f for f in dataset.places if f.get("geometry")),
+                        key=lambda f: fold(f["properties"]["name"]))
+        pending = [f["id"] for f in dataset.places if not f.get("geometry")]
+        tax = dataset.taxonomy
+        props = [f["properties"] for f in served]
+        lon = np.array([f["geometry"]["coordinates"][0] for f in served], dtype=float)
+        lat = np.array([f["geometry"]["coordinates"][1] for f in served], dtype=float)
+        kinds = list(tax["kinds"])
+        frame = gpd.GeoDataFrame(
+            {
+                "id": [f["id"] for f in served],
+                "name": [p["name"] for p in props],
+                "kind": [p["kind"] for p in props],
+                "topics": [list(p.get("topics", [])) for p in props],
+                "groups": [list(p.get("groups", [])) for p in props],
+            },
+            geometry=gpd.points_from_xy(lon, lat),
+            crs="EPSG:4326",
+        )
+        area_masks = {
+            aid: shapely.contains_xy(geom, lon, lat) if len(lon) else np.zeros(0, bool)
+            for aid, geom in zip(dataset.areas.index, dataset.areas.geometry, strict=True)
+        }
+        return cls(
+            dataset=dataset,
+            places=frame,
+            ids=list(frame["id"]),
+            lon=lon,
+            lat=lat,
+            topic_bits=_bits([p.get("topics", []) for p in props], list(tax["topics"])),
+            group_bits=_bits([p.get("groups", []) for p in props], list(tax["groups"])),
+            kind_codes=np.array([kinds.index(p["kind"]) for p in props], dtype=np.int16),
+            search=[search_text(p) for p in props],
+            area_masks=area_masks,
+            features={
+                lang: [geojson.open_feature(geojson.localise(f, tax, lang)) for f in served]
+                for lang in geojson.LANGS
+            },
+            pending=pending,
+            layers=layers or {},
+        )
+
+
+class PlaceStore:
+    """Holds the current snapshot and reloads it from the configured files."""
+
+    def __init__(self, data_dir: str | Path, areas_file: str | None = None,
+                 state_dir: str | Path | None = None):
+        self.data_dir = Path(data_dir)
+        self.areas_file = areas_file or None
+        self.state_dir = Path(state_dir) if state_dir else None
+        self._lock = threading.Lock()
+        self.last_error: list[Problem] = []
+        self.last_error_at: float | None = None
+        self.snapshot = self._build()  # start-up fails loudly on bad data
+
+    def _build(self) -> Snapshot:
+        dataset = load_dataset(self.data_dir, self.areas_file)
+        layers = load_layers(self.state_dir) if self.state_dir else {}
+        return Snapshot.build(dataset, layers)
+
+    def reload(self) -> bool:
+        """Swap in fresh data; on any problem keep serving the last good snapshot."""
+        with self._lock:
+            try:
+                snapshot = self._build()
+            except DataError as exc:
+                self.last_error, self.last_error_at = exc.problems, time.time()
+                for problem in exc.problems:
+                    log.error("reload rejected: %s", problem)
+                return False
+            self.snapshot = snapshot
+            self.last_error, self.last_error_at = [], None
+            log.info("data reloaded: version %s, %d places", snapshot.version,
+                     len(snapshot.ids))
+            return True
+
+
+def files_signature(store: PlaceStore) -> tuple:
+    """mtime and size of every watched file: cheap to compare, changes on any rewrite."""
+    paths = sorted(store.data_dir.glob("*.json*"))
+    if store.areas_file:
+        paths.append(Path(store.areas_file))
+    if store.state_dir:
+        paths += sorted((store.state_dir / "layers").glob("*.geojson"))
+    signature = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        signature.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(signature)
+
+
+def start_watcher(store: PlaceStore, interval: float) -> threading.Thread:
+    """Reload when a data file changes: atomic renames by the pipeline show up here."""
+    def loop() -> None:
+        seen = files_signature(store)
+        while True:
+            time.sleep(interval)
+            current = files_signature(store)
+            if current != seen:
+                seen = current
+                store.reload()
+
+    thread = threading.Thread(target=loop, name="data-watcher", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,1 @@
+"""Thin Flask layer: parse the request, call the core, render."""

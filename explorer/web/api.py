@@ -1,0 +1,140 @@
+"""The JSON/GeoJSON API: the contract the map, embeds, planner and partner sites share."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, current_app, request
+
+from .. import geojson
+from ..query import MultiArgs, ParamError, PlaceQuery, apply
+from ..store import Snapshot
+from ..text import fold
+from .http import cached_response, etag_for
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+GEOJSON = "application/geo+json"
+
+
+def snapshot() -> Snapshot:
+    return current_app.extensions["store"].snapshot
+
+
+def lang_arg(allowed: frozenset[str] = frozenset({"lang"})) -> str:
+    args = MultiArgs(request.args)
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise ParamError(unknown[0], "unknown parameter (allowed: "
+                         + ", ".join(sorted(allowed)) + ")")
+    lang = request.args.get("lang") or current_app.config["DEFAULT_LANG"]
+    if lang not in ("de", "en"):
+        raise ParamError("lang", f"{lang!r} is not 'de' or 'en'")
+    return lang
+
+
+def places_body(snap: Snapshot, query: PlaceQuery) -> str:
+    indices, distances = apply(snap, query)
+    features = snap.features[query.lang]
+    if distances is None:
+        parts = [features[i] + "}}" for i in indices]
+    else:
+        parts = [geojson.close_feature(features[i], d)
+                 for i, d in zip(indices.tolist(), distances.tolist(), strict=True)]
+    return geojson.collection(parts, {"count": len(parts), "version": snap.version})
+
+
+@bp.get("/places")
+def places():
+    snap = snapshot()
+    query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"])
+    etag = etag_for(snap.version, query.canonical())
+    if request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz"):
+        return cached_response("", etag, GEOJSON)
+    return cached_response(places_body(snap, query), etag, GEOJSON)
+
+
+@bp.get("/places/<place_id>")
+def place(place_id: str):
+    snap = snapshot()
+    lang = lang_arg()
+    try:
+        i = snap.ids.index(place_id)
+    except ValueError:
+        abort(404, description=f"no place with id {place_id!r}")
+    return cached_response(snap.features[lang][i] + "}}", etag_for(snap.version, place_id,
+                                                                   lang), GEOJSON)
+
+
+@bp.get("/taxonomy")
+def taxonomy():
+    snap = snapshot()
+    lang_arg()
+    body = json.dumps(snap.taxonomy, ensure_ascii=False)
+    return cached_response(body, etag_for(snap.version, "taxonomy"), "application/json")
+
+
+def areas_collection(snap: Snapshot, lang: str) -> dict:
+    features = []
+    for aid, row, geom in zip(snap.dataset.areas.index,
+                              snap.dataset.areas.to_dict("records"),
+                              snap.dataset.areas.geometry, strict=True):
+        props = row["properties"]
+        features.append({
+            "type": "Feature",
+            "id": aid,
+            "geometry": geom.__geo_interface__,
+            "properties": {
+                "id": aid,
+                "name": geojson.pick(props.get("name"), lang),
+                "description": geojson.pick(props.get("description"), lang),
+                "approximate": bool(props.get("approximate", False)),
+                "method": props.get("method"),
+                "sources": props.get("sources", []),
+                "place_count": int(snap.area_masks[aid].sum()),
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+@bp.get("/areas")
+def areas():
+    snap = snapshot()
+    lang = lang_arg()
+    body = json.dumps(areas_collection(snap, lang), ensure_ascii=False)
+    return cached_response(body, etag_for(snap.version, "areas", lang), GEOJSON)
+
+
+def gazetteer_matches(snap: Snapshot, text: str, limit: int = 10) -> list[dict]:
+    needle = fold(text)
+    if not needle:
+        return []
+    entries = snap.dataset.gazetteer
+    exact = [e for e in entries if fold(e["name"]) == needle]
+    prefix = [e for e in entries if fold(e["name"]).startswith(needle) and e not in exact]
+    return (exact + prefix)[:limit]
+
+
+@bp.get("/gazetteer")
+def gazetteer():
+    snap = snapshot()
+    args = MultiArgs(request.args)
+    unknown = sorted(set(args) - {"q"})
+    if unknown:
+        raise ParamError(unknown[0], "unknown parameter (allowed: q)")
+    q = request.args.get("q", "")
+    if len(q) > 100:
+        raise ParamError("q", "longer than 100 characters")
+    matches = gazetteer_matches(snap, q) if q else snap.dataset.gazetteer
+    body = json.dumps(matches, ensure_ascii=False)
+    return cached_response(body, etag_for(snap.version, "gazetteer", q), "application/json")
+
+
+@bp.get("/layers/<name>")
+def layer(name: str):
+    snap = snapshot()
+    lang_arg(frozenset())
+    if name not in snap.layers:
+        abort(404, description=f"no imported layer {name!r} (run `explorer import "
+                               "bochum-opendata`)")
+    found = snap.layers[name]
+    return cached_response(found.geojson, etag_for(found.version, name), GEOJSON)

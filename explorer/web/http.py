@@ -1,0 +1,172 @@
+"""Cross-cutting HTTP behaviour: security headers, CORS, ETags, cached gzip, errors.
+
+Compressed bodies are cached by ETag, so a popular filtered answer is compressed once
+(../shared/PERFORMANCE.md: gzip per request was 6x slower at 10,000 places).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..query import ParamError
+
+COMPRESSIBLE = ("application/json", "application/geo+json", "text/html", "text/css",
+                "text/javascript", "application/javascript", "text/csv", "image/svg+xml")
+MIN_GZIP_BYTES = 1024
+
+
+class GzipCache:
+    """A small thread-safe LRU of compressed bodies keyed by (path, ETag)."""
+
+    def __init__(self, entries: int):
+        self.entries = entries
+        self._data: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[str, str], body: bytes) -> bytes:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+        compressed = gzip.compress(body, compresslevel=6, mtime=0)
+        with self._lock:
+            self.misses += 1
+            self._data[key] = compressed
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+        return compressed
+
+
+def tile_origin(tile_url: str) -> str:
+    """CSP source for the tile server: scheme and host, '{s}' subdomains as a wildcard."""
+    if not tile_url:
+        return ""
+    parts = urlsplit(tile_url.replace("{s}", "tiles-sub"))
+    host = parts.netloc.replace("tiles-sub", "*")
+    return f"{parts.scheme}://{host}" if parts.scheme and host else ""
+
+
+def content_security_policy(frame_ancestors: str) -> str:
+    tiles = tile_origin(current_app.config["TILE_URL"])
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' data: {tiles}".strip(),
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        f"frame-ancestors {frame_ancestors}",
+    ])
+
+
+def etag_for(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def cached_response(body: str | bytes, etag: str, mimetype: str,
+                    max_age: int | None = None) -> Response:
+    """A response with ETag and Cache-Control; answers 304 when the client has it."""
+    max_age = current_app.config["CACHE_MAX_AGE"] if max_age is None else max_age
+    if request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz"):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+def json_error(status: int, message: str, parameter: str | None = None) -> Response:
+    payload = {"error": message, "status": status}
+    if parameter:
+        payload["parameter"] = parameter
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/oembed"
+
+
+def init_app(app: Flask) -> None:
+    cache = GzipCache(app.config["GZIP_CACHE_ENTRIES"])
+    app.extensions["gzip_cache"] = cache
+
+    @app.errorhandler(ParamError)
+    def bad_param(exc: ParamError):
+        if wants_json():
+            return json_error(400, exc.message, exc.parameter)
+        return render_template("error.html", status=400, parameter=exc.parameter,
+                               message=exc.message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if wants_json():
+            return json_error(exc.code or 500, exc.description or exc.name)
+        return render_template("error.html", status=exc.code, parameter=None,
+                               message=exc.description or exc.name), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        if wants_json():
+            return json_error(500, "internal error; it has been logged")
+        return render_template("error.html", status=500, parameter=None,
+                               message="internal error; it has been logged"), 500
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        h = response.headers
+        embeddable = getattr(g, "embeddable", False)
+        ancestors = app.config["EMBED_FRAME_ANCESTORS"] if embeddable else "'self'"
+        h.setdefault("Content-Security-Policy", content_security_policy(ancestors))
+        if not embeddable:
+            h.setdefault("X-Frame-Options", "SAMEORIGIN")
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("Permissions-Policy",
+                     "geolocation=(self), camera=(), microphone=(), payment=(), usb=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.path.startswith("/api/") or request.path == "/oembed":
+            h["Access-Control-Allow-Origin"] = "*"
+            h["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            h["Access-Control-Allow-Headers"] = "If-None-Match"
+            h["Access-Control-Expose-Headers"] = "ETag"
+        return _compress(response, cache)
+
+
+def _compress(response: Response, cache: GzipCache) -> Response:
+    if (
+        response.status_code != 200
+        or "gzip" not in request.headers.get("Accept-Encoding", "")
+        or response.mimetype not in COMPRESSIBLE
+        or "Content-Encoding" in response.headers
+    ):
+        return response
+    response.direct_passthrough = False
+    body = response.get_data()
+    if len(body) < MIN_GZIP_BYTES:
+        return response
+    etag, _weak = response.get_etag()
+    key = (request.full_path, etag) if etag else None
+    compressed = cache.get(key, body) if key else gzip.compress(body, 6, mtime=0)
+    response.set_data(compressed)
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(compressed))
+    response.vary.add("Accept-Encoding")
+    if etag:  # a different representation needs a different tag
+        response.set_etag(etag + "-gz")
+    return response

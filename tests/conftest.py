@@ -1,0 +1,116 @@
+"""Shared fixtures: a fresh app per test (Flask tutorial style), data copies, Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from explorer import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+GEODATA = REPO / "geodata"
+SHARED = REPO.parent / "shared"
+OPENDATA = SHARED / "opendata" / "bochum"
+CHROMIUM = os.environ.get("EXPLORER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A private copy of the curated data that a test may change."""
+    target = tmp_path / "geodata"
+    shutil.copytree(GEODATA, target)
+    return target
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "state"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app_config(state_dir: Path) -> dict:
+    return {"TESTING": True, "DATA_DIR": str(GEODATA), "STATE_DIR": str(state_dir),
+            "RELOAD_INTERVAL": 0, "TILE_URL": "", "COVERAGE_RATE_LIMIT": 0}
+
+
+@pytest.fixture
+def app(app_config: dict):
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class LiveServer:
+    """The app on a real socket on 127.0.0.1, served by werkzeug in a thread."""
+
+    def __init__(self, app, host: str = "127.0.0.1"):
+        self.server = make_server(host, 0, app, threaded=True)
+        self.url = f"http://{host}:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
+        yield server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright; skips (or fails in CI) when it is missing."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("EXPLORER_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} (EXPLORER_REQUIRE_BROWSER is set)")
+        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"),
+                                    dialog.dismiss()))
+    pg.errors = errors
+    yield pg
+    context.close()
