@@ -99,9 +99,10 @@
       other.set("lang", cfg.lang === "de" ? "en" : "de");
       langLink.setAttribute("href", "?" + other.toString());
     }
+    var filtersOnly = new URLSearchParams(p);
+    if (cfg.lang) filtersOnly.set("lang", cfg.lang);
     document.querySelectorAll("[data-keep-filters]").forEach(function (a) {
-      var base = a.getAttribute("data-keep-filters");
-      a.setAttribute("href", base + "?" + pageParams(p).toString());
+      a.setAttribute("href", a.getAttribute("data-keep-filters") + "?" + filtersOnly.toString());
     });
   }
 
@@ -123,7 +124,7 @@
       .then(function (fc) { render(fc, p); })
       .catch(function (err) {
         if (err.name === "AbortError") return;
-        countEl.textContent = T.load_failed + " " + err.message;
+        if (countEl) countEl.textContent = T.load_failed + " " + err.message;
         document.body.setAttribute("data-state", "error");
       });
   }
@@ -161,8 +162,10 @@
     cluster.addLayers(layers);
     renderList(fc.features);
     var n = fc.features.length;
-    countEl.textContent = n === 1 ? T.count_one : T.count_many.replace("{n}", n);
-    if (n === 0) countEl.textContent = T.none;
+    if (countEl) {
+      countEl.textContent = n === 1 ? T.count_one : T.count_many.replace("{n}", n);
+      if (n === 0) countEl.textContent = T.none;
+    }
     document.body.setAttribute("data-markers", String(layers.length));
     document.body.setAttribute("data-state", "ready");
     drawNear(p);
@@ -170,8 +173,8 @@
   }
 
   function renderList(features) {
-    list.textContent = "";
     if (!list) return;
+    list.textContent = "";
     features.forEach(function (f) {
       var li = el("li", { "class": "result" });
       var button = el("button", { type: "button", "class": "result-button", "data-place-id": f.id });
@@ -254,7 +257,7 @@
     }
     var title = document.getElementById("details-title");
     if (title) title.focus();
-    details._returnTo = fromList ? document.querySelector('.result-button[data-place-id="' + CSS.escape(id) + '"]') : null;
+    details._returnTo = fromList && list ? document.querySelector('.result-button[data-place-id="' + CSS.escape(id) + '"]') : null;
   }
 
   function closeDetails() {
@@ -399,7 +402,22 @@
 
   /* ---------- wiring ---------- */
 
+  function initEmbed() {
+    if (embed.center) map.setView(embed.center, embed.zoom || 14);
+    else if (embed.zoom) map.setZoom(embed.zoom);
+    var toggle = document.getElementById("filter-toggle");
+    var panel = document.getElementById("filter-panel");
+    if (toggle && panel) {
+      toggle.addEventListener("click", function () {
+        panel.hidden = !panel.hidden;
+        toggle.setAttribute("aria-expanded", String(!panel.hidden));
+        map.invalidateSize();
+      });
+    }
+  }
+
   function init() {
+    initEmbed();
     if (form) {
       var timer = null;
       form.addEventListener("change", function (e) {

@@ -97,8 +97,12 @@ def json_error(status: int, message: str, parameter: str | None = None) -> Respo
     return response
 
 
+JSON_PATHS = frozenset({"/oembed", "/embed/snippet"})
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/oembed"
+    """API-style endpoints answer errors in JSON; pages answer with an HTML page."""
+    return request.path.startswith("/api/") or request.path in JSON_PATHS
 
 
 def init_app(app: Flask) -> None:
@@ -140,7 +144,7 @@ def init_app(app: Flask) -> None:
         h.setdefault("Permissions-Policy",
                      "geolocation=(self), camera=(), microphone=(), payment=(), usb=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.path.startswith("/api/") or request.path == "/oembed":
+        if wants_json():
             h["Access-Control-Allow-Origin"] = "*"
             h["Access-Control-Allow-Methods"] = "GET, OPTIONS"
             h["Access-Control-Allow-Headers"] = "If-None-Match"
