@@ -54,7 +54,8 @@ SETTINGS: list[Setting] = [
             "Origins allowed to frame /embed, space-separated (CSP frame-ancestors); "
             "'*' allows any. Other pages may only be framed by the app itself."),
     Setting("CACHE_MAX_AGE", 60, "Cache-Control max-age in seconds for API answers."),
-    Setting("GZIP_CACHE_ENTRIES", 256, "How many compressed responses are kept in memory."),
+    Setting("RESPONSE_CACHE_MB", 64,
+            "Memory for cached answers, each of plain and gzip bodies (MiB); keyed by ETag."),
     Setting("GEOCODER_URL", "https://nominatim.openstreetmap.org/search",
             "Nominatim-compatible search endpoint used by `explorer geocode`."),
     Setting("GEOCODER_USER_AGENT", "mint-explorer-bochum/0.1 (+https://github.com/)",

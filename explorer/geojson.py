@@ -1,8 +1,11 @@
-"""Serialise places to GeoJSON once, per language, at load time.
+"""Serialise places to GeoJSON once, per language and view, at load time.
 
-Per-request work is then joining pre-built strings (see ../shared/PERFORMANCE.md: dumping
-a GeoDataFrame per request was 5-28x slower). Each feature is stored *open*: without its
-two closing braces, so a request can append ``,"distance_m":…`` cheaply.
+Per-request work is then joining pre-encoded bytes (see ../shared/PERFORMANCE.md: dumping a
+GeoDataFrame per request was 5-28x slower). Each feature is stored *open*: without its two
+closing braces, so a request can append ``,"distance_m":…`` cheaply.
+
+Two views: ``full`` (the API's complete record) and ``map`` (what markers and the result
+list need; the page fetches a place's full record when its details open).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 from typing import Any
 
 LANGS = ("de", "en")
+VIEWS = ("full", "map")
 
 
 def pick(labels: Any, lang: str) -> Any:
@@ -69,20 +73,32 @@ def localise(feature: dict[str, Any], taxonomy: dict, lang: str) -> dict[str, An
     }
 
 
-def open_feature(feature: dict[str, Any]) -> str:
+def map_view(full: dict[str, Any]) -> dict[str, Any]:
+    """The few properties markers and list items show."""
+    p = full["properties"]
+    return {
+        "type": "Feature",
+        "id": full["id"],
+        "geometry": full["geometry"],
+        "properties": {k: p[k] for k in ("id", "name", "kind", "kind_label", "stadtteil")},
+    }
+
+
+def open_feature(feature: dict[str, Any]) -> bytes:
     text = json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
     assert text.endswith("}}"), "properties must be the last member"
-    return text[:-2]
+    return text[:-2].encode("utf-8")
 
 
-def close_feature(opened: str, distance_m: float | None = None) -> str:
+def close_feature(opened: bytes, distance_m: float | None = None) -> bytes:
     if distance_m is None:
-        return opened + "}}"
-    return f'{opened},"distance_m":{round(distance_m)}}}}}'
+        return opened + b"}}"
+    return opened + b',"distance_m":%d}}' % round(distance_m)
 
 
-def collection(parts: list[str], extra: dict[str, Any] | None = None) -> str:
-    head = '{"type":"FeatureCollection"'
+def collection(parts: list[bytes], extra: dict[str, Any] | None = None) -> bytes:
+    head = b'{"type":"FeatureCollection"'
     if extra:
-        head += "," + json.dumps(extra, ensure_ascii=False, separators=(",", ":"))[1:-1]
-    return head + ',"features":[' + ",".join(parts) + "]}"
+        head += b"," + json.dumps(extra, ensure_ascii=False,
+                                  separators=(",", ":"))[1:-1].encode("utf-8")
+    return head + b',"features":[' + b",".join(parts) + b"]}"

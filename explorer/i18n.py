@@ -62,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "bad_param": {"de": "Ungültiger Parameter", "en": "Invalid parameter"},
     "not_found": {"de": "Nicht gefunden", "en": "Not found"},
     "open_full": {"de": "Große Karte öffnen", "en": "Open full map"},
+    "show_all": {"de": "Alle {n} anzeigen", "en": "Show all {n}"},
     "show_filters": {"de": "Filter anzeigen", "en": "Show filters"},
 }
 

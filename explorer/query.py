@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,6 +21,7 @@ MAX_Q_LENGTH = 200
 MAX_RADIUS_KM = 100.0
 LIST_PARAMS = ("topic", "group", "kind")
 PLACE_PARAMS = frozenset({*LIST_PARAMS, "q", "area", "near", "radius_km", "bbox", "lang"})
+API_PARAMS = PLACE_PARAMS | {"view"}
 
 
 class ParamError(ValueError):
@@ -107,7 +108,7 @@ class PlaceQuery:
     radius_km: float | None = None
     bbox: tuple[float, float, float, float] | None = None
     lang: str = "de"
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
+    view: str = "full"
 
     @classmethod
     def from_args(cls, args, snapshot: Snapshot, default_lang: str = "de",
@@ -143,13 +144,17 @@ class PlaceQuery:
         lang = args.get("lang") or default_lang
         if lang not in ("de", "en"):
             raise ParamError("lang", f"{lang!r} is not 'de' or 'en'")
+        view = args.get("view") or "full"
+        if view not in ("full", "map"):
+            raise ParamError("view", f"{view!r} is not 'full' or 'map'")
         return cls(topics=lists["topics"], groups=lists["groups"], kinds=lists["kinds"],
-                   q=q, area=area, near=near, radius_km=radius, bbox=bbox, lang=lang)
+                   q=q, area=area, near=near, radius_km=radius, bbox=bbox, lang=lang,
+                   view=view)
 
     def canonical(self) -> str:
         """A stable key for caching and ETags (same filters, same key)."""
         return repr((self.topics, self.groups, self.kinds, fold(self.q), self.area,
-                     self.near, self.radius_km, self.bbox, self.lang))
+                     self.near, self.radius_km, self.bbox, self.lang, self.view))
 
 
 def haversine_m(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:

@@ -51,6 +51,15 @@ def search_text(props: dict[str, Any]) -> str:
     return fold(" \n ".join(parts))
 
 
+def serialise(served: list[dict], taxonomy: dict) -> dict[tuple[str, str], list[bytes]]:
+    out: dict[tuple[str, str], list[bytes]] = {}
+    for lang in geojson.LANGS:
+        full = [geojson.localise(f, taxonomy, lang) for f in served]
+        out[("full", lang)] = [geojson.open_feature(f) for f in full]
+        out[("map", lang)] = [geojson.open_feature(geojson.map_view(f)) for f in full]
+    return out
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Arrays and pre-serialised JSON for fast filtering; built once per data version."""
@@ -58,6 +67,7 @@ class Snapshot:
     dataset: Dataset
     places: gpd.GeoDataFrame  # geocoded places only; one row per served feature
     ids: list[str]
+    positions: dict[str, int]
     lon: np.ndarray
     lat: np.ndarray
     topic_bits: np.ndarray
@@ -65,7 +75,7 @@ class Snapshot:
     kind_codes: np.ndarray
     search: list[str]
     area_masks: dict[str, np.ndarray]
-    features: dict[str, list[str]]  # lang -> open feature JSON, aligned with ids
+    features: dict[tuple[str, str], list[bytes]]  # (view, lang) -> open feature JSON
     pending: list[str]  # ids of records without coordinates (to be geocoded)
     layers: dict[str, Layer] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.time)
@@ -114,6 +124,7 @@ class Snapshot:
             dataset=dataset,
             places=frame,
             ids=list(frame["id"]),
+            positions={pid: i for i, pid in enumerate(frame["id"])},
             lon=lon,
             lat=lat,
             topic_bits=_bits([p.get("topics", []) for p in props], list(tax["topics"])),
@@ -121,10 +132,7 @@ class Snapshot:
             kind_codes=np.array([kinds.index(p["kind"]) for p in props], dtype=np.int16),
             search=[search_text(p) for p in props],
             area_masks=area_masks,
-            features={
-                lang: [geojson.open_feature(geojson.localise(f, tax, lang)) for f in served]
-                for lang in geojson.LANGS
-            },
+            features=serialise(served, tax),
             pending=pending,
             layers=layers or {},
         )

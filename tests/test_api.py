@@ -218,3 +218,23 @@ def test_healthz_reports_version_and_counts(client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["counts"]["places"] == len(PLACES)
     assert body["data_version"]
+
+
+def test_map_view_is_compact_and_matches_full_view(client):
+    full = client.get("/api/places?topic=physik").get_json()
+    compact = client.get("/api/places?topic=physik&view=map").get_json()
+    assert [f["id"] for f in full["features"]] == [f["id"] for f in compact["features"]]
+    assert set(compact["features"][0]["properties"]) == {"id", "name", "kind", "kind_label",
+                                                         "stadtteil"}
+    near = client.get("/api/places?view=map&near=51.48,7.22").get_json()
+    assert "distance_m" in near["features"][0]["properties"]
+    bad = client.get("/api/places?view=huge")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "view"
+
+
+def test_repeated_query_is_served_from_the_body_cache(app, client):
+    cache = app.extensions["body_cache"]
+    first = client.get("/api/places?group=sek2").data
+    hits = cache.hits
+    assert client.get("/api/places?group=sek2").data == first
+    assert cache.hits == hits + 1

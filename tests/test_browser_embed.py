@@ -67,12 +67,12 @@ def test_partner_page_shows_filtered_markers(page, live_server):
 
 def test_embed_filter_toggle_reveals_filters(page, live_server):
     page.goto(live_server.url + "/embed?topic=astronomie")
-    page.wait_for_function("document.body.dataset.state === 'ready'")
+    page.wait_for_function("() => document.body.dataset.state === 'ready'")
     assert page.locator("#filter-panel").is_hidden()
     page.click("#filter-toggle")
     assert page.locator("#filter-panel").is_visible()
     page.check("input[name=topic][value=biologie]")
-    page.wait_for_function("new URL(location.href).searchParams.get('topic') === "
+    page.wait_for_function("() => new URL(location.href).searchParams.get('topic') === "
                            "'biologie,astronomie' || new URL(location.href).searchParams"
                            ".get('topic') === 'astronomie,biologie'")
 
@@ -96,9 +96,9 @@ def test_frame_ancestors_setting_is_enforced_by_the_browser(page, app_config):
 def test_builder_updates_snippet_and_preview(page, live_server):
     page.goto(live_server.url + "/embed/builder")
     page.check("#builder-form input[name=topic][value=astronomie]")
-    page.wait_for_function("document.getElementById('snippet').value.includes("
+    page.wait_for_function("() => document.getElementById('snippet').value.includes("
                            "'topic=astronomie')")
-    page.wait_for_function("document.getElementById('preview').src.includes('topic=astronomie')")
+    page.wait_for_function("() => document.getElementById('preview').src.includes('topic=astronomie')")
     frame = page.frame_locator("#preview")
     frame.locator("body[data-state=ready]").wait_for(state="attached", timeout=15000)
     assert int(frame.locator("body").get_attribute("data-markers")) == len(ASTRO)

@@ -11,13 +11,13 @@ from tests.conftest import GEODATA, LiveServer
 
 pytestmark = pytest.mark.browser
 DATA = load_dataset(GEODATA)
-READY = "document.body.dataset.state === 'ready'"
+READY = "() => document.body.dataset.state === 'ready'"
 
 
 def wait_ready(page, count: int | None = None):
     page.wait_for_function(READY, timeout=15000)
     if count is not None:
-        page.wait_for_function(f"document.body.dataset.markers === '{count}'", timeout=15000)
+        page.wait_for_function(f"() => document.body.dataset.markers === '{count}'", timeout=15000)
 
 
 def marker_count(page) -> int:
@@ -73,7 +73,7 @@ def test_near_me_by_postcode_sorts_by_distance(page, live_server):
     wait_ready(page)
     page.fill("#near-text", "44894")
     page.click("#near-set")
-    page.wait_for_function("new URL(location.href).searchParams.get('near')", timeout=10000)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('near')", timeout=10000)
     wait_ready(page)
     metas = page.locator(".result-meta").all_inner_texts()
     assert metas and all(" km" in m or " m" in m for m in metas)

@@ -113,6 +113,7 @@
     syncUrl(p);
     var apiParams = new URLSearchParams(p);
     apiParams.set("lang", cfg.lang);
+    apiParams.set("view", "map");
     if (request) request.abort();
     request = new AbortController();
     document.body.setAttribute("data-state", "loading");
@@ -172,10 +173,13 @@
     fitView(p, layers);
   }
 
-  function renderList(features) {
+  var LIST_LIMIT = 300;
+
+  function renderList(features, all) {
     if (!list) return;
     list.textContent = "";
-    features.forEach(function (f) {
+    var shown = all ? features : features.slice(0, LIST_LIMIT);
+    shown.forEach(function (f) {
       var li = el("li", { "class": "result" });
       var button = el("button", { type: "button", "class": "result-button", "data-place-id": f.id });
       button.appendChild(el("span", { "class": "result-name" }, f.properties.name));
@@ -187,6 +191,14 @@
       li.appendChild(button);
       list.appendChild(li);
     });
+    if (shown.length < features.length) {
+      var more = el("button", { type: "button", "class": "show-all" },
+        T.show_all.replace("{n}", features.length));
+      more.addEventListener("click", function () { renderList(features, true); });
+      var li = el("li");
+      li.appendChild(more);
+      list.appendChild(li);
+    }
   }
 
   function row(dl, label, value) {
@@ -204,10 +216,24 @@
     return a;
   }
 
+  var fullRecords = {};
+
   function openDetails(id, fromList) {
-    var f = featuresById[id];
-    if (!f) return;
+    if (!featuresById[id]) return;
+    var distance = featuresById[id].properties.distance_m;
+    var cached = fullRecords[id + "|" + cfg.lang];
+    var ready = cached ? Promise.resolve(cached) :
+      fetch(cfg.api.places + "/" + encodeURIComponent(id) + "?lang=" + cfg.lang)
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (full) { fullRecords[id + "|" + cfg.lang] = full; return full; });
+    return ready.then(function (full) { showDetails(full, distance, fromList); })
+      .catch(function (err) { if (countEl) countEl.textContent = T.load_failed + " " + err.message; });
+  }
+
+  function showDetails(f, distance, fromList) {
+    var id = f.id;
     var p = f.properties;
+    p.distance_m = distance;
     detailsBody.textContent = "";
     detailsBody.appendChild(el("h2", { id: "details-title", tabindex: "-1" }, p.name));
     detailsBody.appendChild(el("p", { "class": "details-kind" }, p.kind_label));

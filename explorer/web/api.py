@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, abort, current_app, request
 
 from .. import geojson
-from ..query import MultiArgs, ParamError, PlaceQuery, apply
+from ..query import API_PARAMS, MultiArgs, ParamError, PlaceQuery, apply
 from ..store import Snapshot
 from ..text import fold
 from .http import cached_response, etag_for
@@ -32,11 +32,11 @@ def lang_arg(allowed: frozenset[str] = frozenset({"lang"})) -> str:
     return lang
 
 
-def places_body(snap: Snapshot, query: PlaceQuery) -> str:
+def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
     indices, distances = apply(snap, query)
-    features = snap.features[query.lang]
+    features = snap.features[(query.view, query.lang)]
     if distances is None:
-        parts = [features[i] + "}}" for i in indices]
+        parts = [features[i] + b"}}" for i in indices.tolist()]
     else:
         parts = [geojson.close_feature(features[i], d)
                  for i, d in zip(indices.tolist(), distances.tolist(), strict=True)]
@@ -46,23 +46,28 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> str:
 @bp.get("/places")
 def places():
     snap = snapshot()
-    query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"])
+    query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"],
+                                 allowed=API_PARAMS)
     etag = etag_for(snap.version, query.canonical())
     if request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz"):
-        return cached_response("", etag, GEOJSON)
-    return cached_response(places_body(snap, query), etag, GEOJSON)
+        return cached_response(b"", etag, GEOJSON)
+    bodies = current_app.extensions["body_cache"]
+    body = bodies.get(etag)
+    if body is None:
+        body = places_body(snap, query)
+        bodies.put(etag, body)
+    return cached_response(body, etag, GEOJSON)
 
 
 @bp.get("/places/<place_id>")
 def place(place_id: str):
     snap = snapshot()
     lang = lang_arg()
-    try:
-        i = snap.ids.index(place_id)
-    except ValueError:
+    i = snap.positions.get(place_id)
+    if i is None:
         abort(404, description=f"no place with id {place_id!r}")
-    return cached_response(snap.features[lang][i] + "}}", etag_for(snap.version, place_id,
-                                                                   lang), GEOJSON)
+    return cached_response(snap.features[("full", lang)][i] + b"}}",
+                           etag_for(snap.version, place_id, lang), GEOJSON)
 
 
 @bp.get("/taxonomy")

@@ -22,28 +22,36 @@ COMPRESSIBLE = ("application/json", "application/geo+json", "text/html", "text/c
 MIN_GZIP_BYTES = 1024
 
 
-class GzipCache:
-    """A small thread-safe LRU of compressed bodies keyed by (path, ETag)."""
+class ByteCache:
+    """A thread-safe LRU of bytes, bounded by total size, not entry count."""
 
-    def __init__(self, entries: int):
-        self.entries = entries
-        self._data: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[object, bytes] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple[str, str], body: bytes) -> bytes:
+    def get(self, key: object) -> bytes | None:
         with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-        compressed = gzip.compress(body, compresslevel=6, mtime=0)
+            value = self._data.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: object, value: bytes) -> None:
+        if len(value) > self.max_bytes // 4:
+            return  # one huge answer must not flush everything else
         with self._lock:
-            self.misses += 1
-            self._data[key] = compressed
-            while len(self._data) > self.entries:
-                self._data.popitem(last=False)
-        return compressed
+            old = self._data.pop(key, None)
+            self._size += len(value) - (len(old) if old else 0)
+            self._data[key] = value
+            while self._size > self.max_bytes and self._data:
+                _key, dropped = self._data.popitem(last=False)
+                self._size -= len(dropped)
 
 
 def tile_origin(tile_url: str) -> str:
@@ -106,8 +114,9 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    cache = GzipCache(app.config["GZIP_CACHE_ENTRIES"])
+    cache = ByteCache(app.config["RESPONSE_CACHE_MB"] * 1024 * 1024)
     app.extensions["gzip_cache"] = cache
+    app.extensions["body_cache"] = ByteCache(app.config["RESPONSE_CACHE_MB"] * 1024 * 1024)
 
     @app.errorhandler(ParamError)
     def bad_param(exc: ParamError):
@@ -152,7 +161,7 @@ def init_app(app: Flask) -> None:
         return _compress(response, cache)
 
 
-def _compress(response: Response, cache: GzipCache) -> Response:
+def _compress(response: Response, cache: ByteCache) -> Response:
     if (
         response.status_code != 200
         or "gzip" not in request.headers.get("Accept-Encoding", "")
@@ -165,8 +174,12 @@ def _compress(response: Response, cache: GzipCache) -> Response:
     if len(body) < MIN_GZIP_BYTES:
         return response
     etag, _weak = response.get_etag()
-    key = (request.full_path, etag) if etag else None
-    compressed = cache.get(key, body) if key else gzip.compress(body, 6, mtime=0)
+    key = (request.path, etag) if etag else None
+    compressed = cache.get(key) if key else None
+    if compressed is None:
+        compressed = gzip.compress(body, 6, mtime=0)
+        if key:
+            cache.put(key, compressed)
     response.set_data(compressed)
     response.headers["Content-Encoding"] = "gzip"
     response.headers["Content-Length"] = str(len(compressed))
