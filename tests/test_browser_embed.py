@@ -98,7 +98,8 @@ def test_builder_updates_snippet_and_preview(page, live_server):
     page.check("#builder-form input[name=topic][value=astronomie]")
     page.wait_for_function("() => document.getElementById('snippet').value.includes("
                            "'topic=astronomie')")
-    page.wait_for_function("() => document.getElementById('preview').src.includes('topic=astronomie')")
+    page.wait_for_function("() => document.getElementById('preview').src"
+                           ".includes('topic=astronomie')")
     frame = page.frame_locator("#preview")
     frame.locator("body[data-state=ready]").wait_for(state="attached", timeout=15000)
     assert int(frame.locator("body").get_attribute("data-markers")) == len(ASTRO)
