@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check explorer tests scripts
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python scripts/bench.py
 
 clean:

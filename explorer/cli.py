@@ -67,14 +67,12 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
                    connection_limit=200, ident="mint-explorer")
 
 
-def register_optional_commands() -> None:
-    """Pipeline and planner commands live in their own packages."""
-    try:
-        from .pipeline.cli import geocode_command, import_group
-    except ImportError:
-        return
+def _register_pipeline() -> None:
+    """The pipeline's commands live in their own package, next to their code."""
+    from .pipeline.cli import geocode_command, import_group
+
     main.add_command(geocode_command, "geocode")
     main.add_command(import_group, "import")
 
 
-register_optional_commands()
+_register_pipeline()

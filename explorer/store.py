@@ -6,6 +6,7 @@ request half-old, half-new data, and a failed reload leaves the last good snapsh
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -83,8 +84,9 @@ class Snapshot:
     @property
     def version(self) -> str:
         layer_versions = "".join(layer.version for layer in self.layers.values())
-        return self.dataset.version + (f"-{hash(layer_versions) & 0xFFFFFF:06x}"
-                                       if layer_versions else "")
+        if not layer_versions:
+            return self.dataset.version
+        return self.dataset.version + "-" + hashlib.sha256(layer_versions.encode()).hexdigest()[:6]
 
     @property
     def taxonomy(self) -> dict:

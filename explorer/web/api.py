@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, abort, current_app, request
 
-from .. import geojson
+from .. import geojson, openapi
 from ..query import API_PARAMS, MultiArgs, ParamError, PlaceQuery, apply
 from ..store import Snapshot
 from ..text import fold
@@ -132,6 +132,15 @@ def gazetteer():
     matches = gazetteer_matches(snap, q) if q else snap.dataset.gazetteer
     body = json.dumps(matches, ensure_ascii=False)
     return cached_response(body, etag_for(snap.version, "gazetteer", q), "application/json")
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    snap = snapshot()
+    extra = current_app.extensions.get("openapi_paths", {})
+    body = json.dumps(openapi.document(snap, extra), ensure_ascii=False)
+    return cached_response(body, etag_for(snap.version, "openapi", str(sorted(extra))),
+                           "application/json")
 
 
 @bp.get("/layers/<name>")

@@ -128,9 +128,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if wants_json():
-            return json_error(exc.code or 500, exc.description or exc.name)
-        return render_template("error.html", status=exc.code, parameter=None,
-                               message=exc.description or exc.name), exc.code
+            response = json_error(exc.code or 500, exc.description or exc.name)
+            if exc.code == 405 and getattr(exc, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        response = app.make_response((render_template(
+            "error.html", status=exc.code, parameter=None,
+            message=exc.description or exc.name), exc.code))
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -1,0 +1,159 @@
+"""The OpenAPI 3 description of the JSON API, built from the live taxonomy.
+
+Enums come from the data (topics, groups, kinds, areas), so the document cannot drift
+from what the server accepts; tests run schemathesis against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .store import Snapshot
+
+NUMBER = r"-?\d+(\.\d+)?"
+
+
+def _list_param(name: str, values: list[str], help_text: str) -> dict[str, Any]:
+    return {
+        "name": name, "in": "query", "required": False, "style": "form", "explode": True,
+        "description": help_text + " Repeat the parameter or separate values with commas; "
+                                   "any value matches.",
+        "schema": {"type": "array", "items": {"type": "string", "enum": values}},
+        "allowEmptyValue": True,
+    }
+
+
+def _param(name: str, schema: dict, help_text: str, where: str = "query",
+           required: bool = False) -> dict[str, Any]:
+    param = {"name": name, "in": where, "required": required, "description": help_text,
+             "schema": schema}
+    if where == "query":  # an empty field (as HTML forms send it) means "not given"
+        param["allowEmptyValue"] = True
+    return param
+
+
+LANG = _param("lang", {"type": "string", "enum": ["de", "en"]},
+              "Language of texts and labels (default German).")
+ERROR = {"description": "Bad parameter", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Error"}}}}
+NOT_FOUND = {"description": "Not found", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(schema_ref: str, description: str, media: str = "application/json") -> dict:
+    return {"description": description,
+            "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def place_parameters(snap: Snapshot) -> list[dict[str, Any]]:
+    vocab = snap.vocab
+    return [
+        _list_param("topic", vocab["topics"], "Topics."),
+        _list_param("group", vocab["groups"], "Target groups."),
+        _list_param("kind", vocab["kinds"], "Kinds of place."),
+        _param("q", {"type": "string", "maxLength": 200},
+               "Text in name, description or offers; case- and umlaut-insensitive."),
+        _param("area", {"type": "string", "enum": list(snap.area_masks)},
+               "Only places inside this focus area."),
+        _param("near", {"type": "string", "pattern": f"^{NUMBER},{NUMBER}$"},
+               "LAT,LON: adds distance_m and sorts by it."),
+        _param("radius_km", {"type": "number", "minimum": 0.001, "maximum": 100},
+               "With near: only places within this radius (km)."),
+        _param("bbox", {"type": "string",
+                        "pattern": f"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"},
+               "W,S,E,N bounding box in degrees."),
+        LANG,
+    ]
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string"}, "parameter": {"type": "string"},
+        "status": {"type": "integer"}}},
+    "Point": {"type": "object", "required": ["type", "coordinates"], "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2,
+                        "maxItems": 2}}},
+    "Feature": {"type": "object", "required": ["type", "id", "geometry", "properties"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["Feature"]},
+                    "id": {"type": "string"},
+                    "geometry": {"$ref": "#/components/schemas/Point"},
+                    "properties": {"type": "object", "required": ["id", "name", "kind"],
+                                   "properties": {
+                                       "id": {"type": "string"}, "name": {"type": "string"},
+                                       "kind": {"type": "string"},
+                                       "distance_m": {"type": "integer", "minimum": 0}}}}},
+    "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "count": {"type": "integer", "minimum": 0},
+        "version": {"type": "string"},
+        "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}}}},
+    "AnyFeatureCollection": {"type": "object", "required": ["type", "features"],
+                             "properties": {"type": {"type": "string",
+                                                     "enum": ["FeatureCollection"]},
+                                            "features": {"type": "array"}}},
+    "Taxonomy": {"type": "object", "required": ["topics", "groups", "kinds"],
+                 "additionalProperties": {"type": "object"}},
+    "GazetteerEntry": {"type": "object", "required": ["name", "lat", "lon"], "properties": {
+        "name": {"type": "string"}, "kind": {"type": "string"},
+        "lat": {"type": "number"}, "lon": {"type": "number"}}},
+    "Health": {"type": "object", "required": ["status", "data_version", "counts"]},
+}
+
+
+def document(snap: Snapshot, extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
+    geojson = "application/geo+json"
+    paths: dict[str, Any] = {
+        "/api/places": {"get": {
+            "summary": "Places, filtered; a GeoJSON FeatureCollection",
+            "parameters": [*place_parameters(snap),
+                           _param("view", {"type": "string", "enum": ["full", "map"]},
+                                  "full (default): complete records; map: the properties "
+                                  "markers and lists need.")],
+            "responses": {"200": _json("FeatureCollection", "Matching places", geojson),
+                          "304": {"description": "Not modified (If-None-Match)"},
+                          "400": ERROR}}},
+        "/api/places/{place_id}": {"get": {
+            "summary": "One place",
+            "parameters": [_param("place_id", {"type": "string"}, "Place id (slug).",
+                                  where="path", required=True), LANG],
+            "responses": {"200": _json("Feature", "The place", geojson),
+                          "304": {"description": "Not modified"},
+                          "400": ERROR, "404": NOT_FOUND}}},
+        "/api/taxonomy": {"get": {
+            "summary": "Topics, groups, kinds, formats and costs with de/en labels",
+            "parameters": [LANG],
+            "responses": {"200": _json("Taxonomy", "The taxonomy"), "400": ERROR}}},
+        "/api/areas": {"get": {
+            "summary": "Focus areas (polygons)", "parameters": [LANG],
+            "responses": {"200": _json("AnyFeatureCollection", "Areas", geojson),
+                          "400": ERROR}}},
+        "/api/gazetteer": {"get": {
+            "summary": "Postcodes and Stadtteile with a point, for 'near me'",
+            "parameters": [_param("q", {"type": "string", "maxLength": 100},
+                                  "Name or postcode (prefix match).")],
+            "responses": {"200": {"description": "Matches", "content": {
+                "application/json": {"schema": {"type": "array", "items": {
+                    "$ref": "#/components/schemas/GazetteerEntry"}}}}}, "400": ERROR}}},
+        "/api/layers/{name}": {"get": {
+            "summary": "An imported open-data layer (after `explorer import`)",
+            "parameters": [_param("name", {"type": "string", "enum": ["schools", "daycare"]},
+                                  "Layer name.", where="path", required=True)],
+            "responses": {"200": _json("AnyFeatureCollection", "The layer", geojson),
+                          "400": ERROR, "404": NOT_FOUND}}},
+        "/healthz": {"get": {
+            "summary": "Data version, counts and the last reload error",
+            "responses": {"200": _json("Health", "Health")}}},
+    }
+    if extra_paths:
+        paths.update(extra_paths)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "MINT explorer Bochum API", "version": "1.0",
+                 "description": "MINT learning places in Bochum. Data version "
+                                f"{snap.version}. Every GET answer carries ETag and "
+                                "Cache-Control; CORS is open for GET."},
+        "paths": paths,
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,261 @@
+"""A polite Nominatim client: rate-limited, cached, retried, restricted to Bochum.
+
+The public Nominatim usage policy asks for at most one request per second, a descriptive
+User-Agent and no repeated queries; this module enforces all three so a maintainer cannot
+get the project's address blocked by re-running ``explorer geocode``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from ..schema import in_bochum
+from .atomic import atomic_write_text
+
+CACHE_FILE = "geocode-cache.json"
+CACHE_VERSION = 1
+MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped rather than obeyed blindly
+STRUCTURED, FREE_TEXT = "structured", "free-text"
+
+
+class GeocodeFailure(Exception):
+    """The geocoder could not answer (network, HTTP error, bad JSON): not cacheable."""
+
+
+class CacheError(Exception):
+    """The cache file exists but cannot be used; we refuse rather than re-ask everything."""
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    postcode: str
+    city: str
+
+    def key(self) -> str:
+        """Case- and space-insensitive, so 'Bleichstr.  15' is not asked twice."""
+        parts = (self.street, self.postcode, self.city)
+        return "|".join(re.sub(r"\s+", " ", p).strip().casefold() for p in parts)
+
+    def free_text(self) -> str:
+        town = f"{self.postcode} {self.city}".strip()
+        return f"{self.street}, {town}, Deutschland"
+
+
+@dataclass
+class Result:
+    status: str  # "found" | "not_found" | "failed"
+    lat: float | None = None
+    lon: float | None = None
+    query: str = ""  # STRUCTURED or FREE_TEXT for a hit
+    url: str = ""  # endpoint that answered
+    obtained: str = ""  # ISO timestamp (UTC) of the answer
+    reason: str = ""
+    licence: str = ""
+    cached: bool = False
+
+    def source_text(self) -> str:
+        text = f"Nominatim-compatible geocoder, {self.query} query"
+        return f"{text}; {self.licence}" if self.licence else text
+
+    def to_cache(self) -> dict[str, Any]:
+        keep = ("status", "lat", "lon", "query", "url", "obtained", "reason", "licence")
+        return {k: getattr(self, k) for k in keep}
+
+    @classmethod
+    def from_cache(cls, entry: dict[str, Any]) -> Result:
+        known = {k: v for k, v in entry.items() if k in cls.__dataclass_fields__}
+        return cls(**known, cached=True)
+
+
+class RateLimiter:
+    """At most one request per ``interval``, counted from the end of the previous one.
+
+    Counting from the end (not the start) keeps the spacing the server sees at least
+    ``interval`` even when a response is slow; retries go through the same limiter.
+    """
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.interval, self.clock, self.sleep = interval, clock, sleep
+        self._next = float("-inf")
+
+    def wait(self) -> None:
+        delay = self._next - self.clock()
+        if delay > 0:
+            self.sleep(delay)
+
+    def done(self) -> None:
+        self._next = self.clock() + self.interval
+
+
+class GeocodeCache:
+    """Answers (hits and misses) by endpoint and address, persisted in STATE_DIR."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.save_error = ""  # set when saving failed; the run goes on, the CLI warns
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self.entries = dict(data["entries"])
+            except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+                raise CacheError(f"{path}: unusable geocoding cache ({exc}); fix or delete "
+                                 "it (deleting means every address is asked again)") from None
+
+    @staticmethod
+    def key(endpoint: str, address: Address) -> str:
+        return f"{endpoint} {address.key()}"
+
+    def get(self, endpoint: str, address: Address) -> Result | None:
+        entry = self.entries.get(self.key(endpoint, address))
+        return Result.from_cache(entry) if entry else None
+
+    def put(self, endpoint: str, address: Address, result: Result) -> None:
+        self.entries[self.key(endpoint, address)] = result.to_cache()
+        try:
+            self.save()
+        except OSError as exc:
+            self.save_error = f"{self.path}: cannot save the geocoding cache: {exc}"
+
+    def save(self) -> None:
+        """Saved after every answer: an interrupted run still never repeats a question."""
+        body = {"version": CACHE_VERSION, "entries": dict(sorted(self.entries.items()))}
+        atomic_write_text(self.path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+@dataclass
+class Geocoder:
+    url: str
+    user_agent: str
+    cache: GeocodeCache
+    email: str = ""
+    min_interval: float = 1.0
+    timeout: float = 10.0
+    retries: int = 3
+    backoff: float = 2.0  # first retry delay; doubles on each further retry
+    sleep: Callable[[float], None] = time.sleep
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.min_interval, sleep=self.sleep)
+        self.session.headers["User-Agent"] = self.user_agent
+        self.requests_sent = 0
+
+    def lookup(self, address: Address) -> Result:
+        """Cache first; then structured query, then free text. Failures are not cached."""
+        cached = self.cache.get(self.url, address)
+        if cached is not None:
+            return cached
+        reasons = []
+        try:
+            for kind, params in self._queries(address):
+                result, reason = self._ask(kind, params)
+                if result is not None:
+                    break
+                reasons.append(reason)
+            else:
+                result = Result("not_found", url=self.url, obtained=_now(),
+                                reason="; ".join(reasons))
+        except GeocodeFailure as exc:
+            return Result("failed", url=self.url, reason=str(exc))
+        self.cache.put(self.url, address, result)
+        return result
+
+    def _queries(self, address: Address) -> list[tuple[str, dict[str, str]]]:
+        base = {"format": "jsonv2", "countrycodes": "de", "limit": "1"}
+        if self.email:
+            base["email"] = self.email
+        structured = {**base, "street": address.street, "postalcode": address.postcode,
+                      "city": address.city, "country": "Deutschland"}
+        structured = {k: v for k, v in structured.items() if v}  # no empty postalcode=
+        return [(STRUCTURED, structured), (FREE_TEXT, {**base, "q": address.free_text()})]
+
+    def _ask(self, kind: str, params: dict[str, str]) -> tuple[Result | None, str]:
+        response = self._get(params)
+        try:
+            data = response.json()
+        except ValueError:
+            snippet = response.text[:80].replace("\n", " ")
+            raise GeocodeFailure(f"malformed JSON from {self.url} ({kind} query): "
+                                 f"{snippet!r}") from None
+        if not isinstance(data, list):
+            raise GeocodeFailure(f"unexpected answer from {self.url} ({kind} query): "
+                                 "expected a JSON list")
+        if not data:
+            return None, f"{kind} query: no match"
+        first = data[0]
+        try:
+            lat, lon = float(first["lat"]), float(first["lon"])
+        except (KeyError, TypeError, ValueError):
+            raise GeocodeFailure(f"malformed result from {self.url} ({kind} query): "
+                                 "no numeric lat/lon") from None
+        if not in_bochum(lon, lat):
+            where = first.get("display_name") or f"{lat:.5f}, {lon:.5f}"
+            return None, f"{kind} query: result outside Bochum ({where})"
+        licence = first.get("licence") if isinstance(first.get("licence"), str) else ""
+        return Result("found", lat=lat, lon=lon, query=kind, url=self.url,
+                      obtained=_now(), licence=licence), ""
+
+    def _get(self, params: dict[str, str]) -> requests.Response:
+        """One answer with status 200, or GeocodeFailure after the retries are used up."""
+        for attempt in range(self.retries + 1):
+            self.limiter.wait()
+            retry_after = None
+            try:
+                self.requests_sent += 1
+                response = self.session.get(self.url, params=params, timeout=self.timeout)
+            except requests.Timeout:
+                problem = f"timed out after {self.timeout:g} s"
+            except requests.RequestException as exc:  # connection reset, broken chunks, ...
+                problem = f"network error: {exc}"
+            else:
+                if response.status_code == 200:
+                    self.limiter.done()
+                    return response
+                problem = f"HTTP {response.status_code}"
+                if response.status_code != 429 and response.status_code < 500:
+                    self.limiter.done()
+                    raise GeocodeFailure(f"{problem} from {self.url}: "
+                                         f"{response.text[:120]!r}")
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            self.limiter.done()
+            if attempt == self.retries:
+                raise GeocodeFailure(f"{problem} from {self.url} "
+                                     f"(gave up after {attempt + 1} attempts)")
+            delay = self.backoff * 2 ** attempt
+            if retry_after is not None:
+                delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+            self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

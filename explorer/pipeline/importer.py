@@ -1,0 +1,83 @@
+"""``explorer import bochum-opendata``: fetch, build and validate both layers, then write.
+
+Nothing is written until both files were fetched, parsed and validated, so a failed
+download of the second file cannot leave the layers from two different runs side by side.
+Only files under STATE_DIR/layers are written; the curated places are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..layers import layer_path
+from .atomic import atomic_write_text
+from .layerbuild import LayerDiff, build_features, diff_features, layer_text, validate
+from .opendata import SOURCES, SourceError, fetch, parse
+
+
+@dataclass
+class Built:
+    layer: str
+    source: str  # where the file was read from
+    rows: int
+    features: list[dict]
+    text: str
+
+
+@dataclass
+class ImportReport:
+    built: list[Built] = field(default_factory=list)
+    diffs: list[LayerDiff] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+def build_layer(source: str, layer: str, timeout: float, user_agent: str,
+                warnings: list[str]) -> Built:
+    text, where = fetch(source, layer, timeout, user_agent)
+    file = SOURCES[layer][1]
+    rows, row_warnings = parse(text, file)
+    features, build_warnings = build_features(rows, file, layer)
+    warnings += row_warnings + build_warnings
+    problems = validate(features, file)
+    if problems:
+        raise SourceError("validation failed: " + "; ".join(problems[:10]))
+    retrieved = max((r["abrufdatum"] for r in rows), default="") or None
+    return Built(layer, where, len(rows), features, layer_text(features, retrieved or ""))
+
+
+def current_features(path: Path, warnings: list[str]) -> list[dict]:
+    """Features of the layer on disk; an unreadable old file just counts as empty."""
+    if not path.exists():
+        return []
+    try:
+        features = json.loads(path.read_bytes())["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        warnings.append(f"{path}: current layer unreadable ({exc}); it will be replaced")
+        return []
+    return features if isinstance(features, list) else []
+
+
+def run_import(source: str, state_dir: Path, *, dry_run: bool, timeout: float,
+               user_agent: str) -> ImportReport:
+    """Raises SourceError (nothing written) or returns what changed / would change."""
+    report = ImportReport()
+    for layer in SOURCES:
+        report.built.append(build_layer(source, layer, timeout, user_agent, report.warnings))
+    for built in report.built:
+        path = layer_path(state_dir, built.layer)
+        old = current_features(path, report.warnings)
+        report.diffs.append(diff_features(built.layer, old, built.features))
+        if dry_run:
+            continue
+        data = built.text.encode("utf-8")
+        if path.exists() and path.read_bytes() == data:
+            continue  # unchanged: keep the file (and its mtime) so the server does not reload
+        try:
+            atomic_write_text(path, built.text)
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot write: {exc}") from None
+        report.written.append(path)
+    return report
