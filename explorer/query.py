@@ -116,7 +116,7 @@ class PlaceQuery:
         args = MultiArgs(args)
         unknown = sorted(set(args) - allowed)
         if unknown:
-            raise ParamError(unknown[0], "unknown parameter (allowed: "
+            raise ParamError(unknown[0], f"unknown parameter {unknown[0]!r} (allowed: "
                              + ", ".join(sorted(allowed)) + ")")
         vocab = snapshot.vocab
         lists = {}

@@ -43,6 +43,11 @@ class DataError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+def known(value: Any, ids: Any) -> bool:
+    """Membership that cannot raise: a list or dict from a bad file is simply unknown."""
+    return isinstance(value, str) and value in ids
+
+
 def in_bochum(lon: float, lat: float) -> bool:
     w, s, e, n = BOCHUM_BBOX
     return w <= lon <= e and s <= lat <= n
@@ -140,9 +145,9 @@ def _check_offer(c: _Checker, offer: Any, i: int, tax: dict) -> None:
         c.add(field, "must be an object")
         return
     c.labels(offer, "title", f"{field}.title")
-    if offer.get("format") not in tax["formats"]:
+    if not known(offer.get("format"), tax["formats"]):
         c.add(f"{field}.format", f"unknown format {offer.get('format')!r}")
-    if offer.get("cost", "unknown") not in tax["costs"]:
+    if not known(offer.get("cost", "unknown"), tax["costs"]):
         c.add(f"{field}.cost", f"unknown cost {offer.get('cost')!r}")
     grades = [offer.get("grade_min"), offer.get("grade_max")]
     for name, g in zip(("grade_min", "grade_max"), grades, strict=True):
@@ -166,7 +171,7 @@ def validate_place(feature: Any, file: str, tax: dict, index: int) -> list[Probl
         c.add("properties", "must be an object")
         return c.problems
     c.text(props, "name", "name")
-    if props.get("kind") not in tax["kinds"]:
+    if not known(props.get("kind"), tax["kinds"]):
         c.add("kind", f"unknown kind {props.get('kind')!r}")
     address = props.get("address")
     if not isinstance(address, dict):
@@ -178,7 +183,7 @@ def validate_place(feature: Any, file: str, tax: dict, index: int) -> list[Probl
         if address.get("city") != "Bochum":
             c.add("address.city", f"{address.get('city')!r} is not 'Bochum'")
     c.text(props, "stadtteil", "stadtteil", required=False)
-    if props.get("stadtbezirk") not in STADTBEZIRKE:
+    if not known(props.get("stadtbezirk"), STADTBEZIRKE):
         c.add("stadtbezirk", f"{props.get('stadtbezirk')!r} is not one of {STADTBEZIRKE}")
     source = props.get("coordinate_source")
     if not isinstance(source, dict):
@@ -196,7 +201,8 @@ def validate_place(feature: Any, file: str, tax: dict, index: int) -> list[Probl
     else:
         for i, offer in enumerate(offers):
             _check_offer(c, offer, i, tax)
-    if props.get("wheelchair") not in WHEELCHAIR:
+    wheelchair = props.get("wheelchair")
+    if wheelchair is not None and not known(wheelchair, WHEELCHAIR):
         c.add("wheelchair", "must be 'yes', 'limited', 'no' or null")
     transit = props.get("transit")
     if transit is not None and (

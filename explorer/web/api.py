@@ -24,7 +24,7 @@ def lang_arg(allowed: frozenset[str] = frozenset({"lang"})) -> str:
     args = MultiArgs(request.args)
     unknown = sorted(set(args) - allowed)
     if unknown:
-        raise ParamError(unknown[0], "unknown parameter (allowed: "
+        raise ParamError(unknown[0], f"unknown parameter {unknown[0]!r} (allowed: "
                          + ", ".join(sorted(allowed)) + ")")
     lang = request.args.get("lang") or current_app.config["DEFAULT_LANG"]
     if lang not in ("de", "en"):
@@ -125,7 +125,7 @@ def gazetteer():
     args = MultiArgs(request.args)
     unknown = sorted(set(args) - {"q"})
     if unknown:
-        raise ParamError(unknown[0], "unknown parameter (allowed: q)")
+        raise ParamError(unknown[0], f"unknown parameter {unknown[0]!r} (allowed: q)")
     q = request.args.get("q", "")
     if len(q) > 100:
         raise ParamError("q", "longer than 100 characters")

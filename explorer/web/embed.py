@@ -78,8 +78,8 @@ def oembed():
     args = MultiArgs(request.args)
     unknown = sorted(set(args) - {"url", "format", "maxwidth", "maxheight"})
     if unknown:
-        raise ParamError(unknown[0], "unknown parameter (allowed: url, format, maxwidth, "
-                                     "maxheight)")
+        raise ParamError(unknown[0], f"unknown parameter {unknown[0]!r} (allowed: url, "
+                                     "format, maxwidth, maxheight)")
     fmt = args.get("format", "json")
     if fmt != "json":
         abort(501, description=f"format {fmt!r} is not supported; use format=json")

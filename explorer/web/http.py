@@ -98,7 +98,7 @@ def cached_response(body: str | bytes, etag: str, mimetype: str,
 
 def json_error(status: int, message: str, parameter: str | None = None) -> Response:
     payload = {"error": message, "status": status}
-    if parameter:
+    if parameter is not None:
         payload["parameter"] = parameter
     response = jsonify(payload)
     response.status_code = status
