@@ -177,7 +177,7 @@ class PlaceStore:
 
 def files_signature(store: PlaceStore) -> tuple:
     """mtime and size of every watched file: cheap to compare, changes on any rewrite."""
-    paths = sorted(store.data_dir.glob("*.json*"))
+    paths = sorted([*store.data_dir.glob("*.json"), *store.data_dir.glob("*.geojson")])
     if store.areas_file:
         paths.append(Path(store.areas_file))
     if store.state_dir:
