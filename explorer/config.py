@@ -41,8 +41,8 @@ SETTINGS: list[Setting] = [
             "GeoJSON file with focus areas that replaces DATA_DIR/areas.geojson "
             "(e.g. an official WLAB boundary)."),
     Setting("CITY_OUTLINE_FILE", "",
-            "GeoJSON with the official city outline; the planner's study area (default: "
-            "Bochum's bounding box)."),
+            "GeoJSON of Bochum's outline for the planner grid; several named features "
+            "(e.g. Stadtbezirke) also become district rows. Empty: the bounding box."),
     Setting("STATE_DIR", str(REPO_ROOT / "instance"),
             "Writable folder for imported layers and the geocoding cache (not in the repo)."),
     Setting("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",

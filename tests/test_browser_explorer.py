@@ -21,8 +21,7 @@ def wait_ready(page, count: int | None = None):
 
 
 def marker_count(page) -> int:
-    return page.evaluate(f"window['{page.evaluate('mintExplorer.cfg.clusterVar')}']"
-                         ".getLayers().length")
+    return page.evaluate("() => window[mintExplorer.cfg.clusterVar].getLayers().length")
 
 
 def test_filter_changes_list_and_markers_and_details_open(page, live_server):
@@ -46,7 +45,7 @@ def test_filter_changes_list_and_markers_and_details_open(page, live_server):
     first_name = page.locator(".result-name").first.inner_text()
     assert page.locator("#details-title").inner_text() == first_name
     assert "Adresse" in details.inner_text() and "Angebote" in details.inner_text()
-    assert page.evaluate("document.activeElement.id") == "details-title"
+    assert page.evaluate("() => document.activeElement.id") == "details-title"
     page.keyboard.press("Escape")
     details.wait_for(state="hidden")
     assert page.errors == []

@@ -102,7 +102,13 @@
     var filtersOnly = new URLSearchParams(p);
     if (cfg.lang) filtersOnly.set("lang", cfg.lang);
     document.querySelectorAll("[data-keep-filters]").forEach(function (a) {
-      a.setAttribute("href", a.getAttribute("data-keep-filters") + "?" + filtersOnly.toString());
+      var params = new URLSearchParams(filtersOnly);
+      var only = a.getAttribute("data-keep-only");
+      if (only) {
+        var keep = only.split(",");
+        Array.from(params.keys()).forEach(function (k) { if (keep.indexOf(k) < 0) params.delete(k); });
+      }
+      a.setAttribute("href", a.getAttribute("data-keep-filters") + "?" + params.toString());
     });
   }
 

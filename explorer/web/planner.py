@@ -1,0 +1,280 @@
+"""Planner routes: the page, its map script, /api/coverage and the exports.
+
+Thin: parse with :func:`explorer.planner.parse_params`, get the cached analysis, serialise.
+Serialised bodies are cached too (the 100 m grid is 7 MB of GeoJSON), keyed like the
+analysis, and every answer carries an ETag, so a repeat costs neither analysis nor JSON.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+)
+
+from .. import maps
+from ..planner import apidoc, export, mapview, view
+from ..planner.analysis import Coverage
+from ..planner.geometry import GridTooLarge, StudyArea, study_area_for
+from ..planner.params import (
+    CELL_M_RANGE,
+    PLANNER_PARAMS,
+    REACH_KM_RANGE,
+    CoverageParams,
+    parse_params,
+)
+from ..planner.sources import LRU, Planner
+from ..planner.texts import km, texts
+from ..query import ParamError
+from ..store import Snapshot
+from .http import cached_response, etag_for, json_error
+from .pages import labels, script_json
+
+bp = Blueprint("planner", __name__)
+GEOJSON = "application/geo+json"
+LEAFLET_CSS = [c for c in maps.VENDOR_CSS if c.startswith("vendor/leaflet/")]
+LEAFLET_JS = [c for c in maps.VENDOR_JS if c.startswith("vendor/leaflet/")]
+
+
+class RateLimiter:
+    """Analyses per client and minute (cache hits are free): COVERAGE_RATE_LIMIT."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str, limit: int, window: float = 60.0) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[client]
+            while hits and hits[0] <= now - window:
+                hits.popleft()
+            if len(hits) >= limit:
+                return False
+            hits.append(now)
+            if len(self._hits) > 10_000:  # forget idle clients
+                for key in [k for k, v in self._hits.items() if not v]:
+                    del self._hits[key]
+            return True
+
+
+@dataclass
+class PlannerState:
+    """Per app: analyses, serialised bodies (the 100 m grid is 7 MB), the rate limiter."""
+
+    planner: Planner = field(default_factory=lambda: Planner(16))
+    bodies: LRU = field(default_factory=lambda: LRU(12))
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+
+
+def state() -> PlannerState:
+    return current_app.extensions["planner"]
+
+
+def snapshot() -> Snapshot:
+    return current_app.extensions["store"].snapshot
+
+
+def study_area() -> StudyArea:
+    return study_area_for(current_app.config.get("CITY_OUTLINE_FILE", ""),
+                          state().planner.study_cache)
+
+
+def request_params(allowed: frozenset[str] = PLANNER_PARAMS
+                   ) -> tuple[Snapshot, CoverageParams, StudyArea]:
+    snap = snapshot()
+    params = parse_params(request.args, snap, current_app.config["DEFAULT_LANG"], allowed)
+    study = study_area()
+    return snap, params, study
+
+
+def analysis(snap: Snapshot, params: CoverageParams,
+             study: StudyArea) -> tuple[Coverage, dict]:
+    """The cached analysis; a new one counts against COVERAGE_RATE_LIMIT (429 above it)."""
+    s = state()
+    limit = current_app.config.get("COVERAGE_RATE_LIMIT", 0)
+    fresh = s.planner.key(snap, params, study) not in s.planner.results
+    if limit and fresh and not s.limiter.allow(request.remote_addr or "-", limit):
+        abort(429, description=f"more than {limit} coverage analyses a minute; "
+                               "retry in a minute")
+    try:
+        return s.planner.coverage(snap, params, study)
+    except GridTooLarge as exc:
+        raise ParamError("cell_m", str(exc)) from None
+
+
+def body(name: Hashable, snap: Snapshot, params: CoverageParams, study: StudyArea,
+         build: Callable[[Coverage, dict], Any]) -> Any:
+    """A serialised answer, cached like the analysis it is made from (per language)."""
+    s = state()
+    key = (name, s.planner.key(snap, params, study), params.lang)
+    return s.bodies.get(key, lambda: build(*analysis(snap, params, study)))
+
+
+def etag(snap: Snapshot, params: CoverageParams, study: StudyArea, name: str) -> str:
+    return etag_for(snap.version, repr(study.signature), study.source, repr(params.key),
+                    params.lang, name)
+
+
+def not_modified(tag: str) -> bool:
+    return request.if_none_match.contains(tag) or request.if_none_match.contains(tag + "-gz")
+
+
+def parameters(snap: Snapshot, params: CoverageParams, study: StudyArea) -> dict:
+    return {**params.as_dict(), "crs": "EPSG:25832 (analysis), EPSG:4326 (output)",
+            "study_area": study.source, "data_version": snap.version,
+            "bounds": {"reach_km": list(REACH_KM_RANGE), "cell_m": list(CELL_M_RANGE)}}
+
+
+def file_slug(params: CoverageParams) -> str:
+    parts = ["-".join(params.topics) or "all", "-".join(params.groups) or "all",
+             "-".join(params.kinds) or "all", f"{params.reach_km:g}km", f"{params.cell_m:g}m"]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", "_".join(parts))
+
+
+def download(text: str, tag: str, mimetype: str, filename: str) -> Response:
+    response = cached_response(text, tag, mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.record_once
+def setup(setup_state) -> None:
+    """Planner state per app (not a module global), and /api/coverage in the OpenAPI doc."""
+    app = setup_state.app
+    app.extensions["planner"] = PlannerState()
+    app.extensions.setdefault("openapi_paths", {})["/api/coverage"] = apidoc.coverage_path(
+        app.extensions["store"].snapshot)
+
+
+@bp.errorhandler(ParamError)
+def bad_param(exc: ParamError):
+    """Exports answer bad parameters as JSON (scripts call them); the page as HTML."""
+    if request.path.startswith("/planner/export/") or request.path == "/api/coverage":
+        return json_error(400, exc.message, exc.parameter)
+    return render_template("error.html", status=400, parameter=exc.parameter,
+                           message=exc.message), 400
+
+
+@bp.get("/api/coverage")
+def coverage_api():
+    snap, params, study = request_params()
+    tag = etag(snap, params, study, "api")
+    if not_modified(tag):
+        return cached_response("", tag, "application/json")
+
+    def build(cov, facts):
+        return export.coverage_json(cov, parameters(snap, params, study), params.lang, facts)
+    return cached_response(body("api", snap, params, study, build), tag, "application/json")
+
+
+def map_parts(snap: Snapshot, params: CoverageParams,
+              study: StudyArea) -> mapview.PlannerMapParts:
+    def build(cov, _facts):
+        m = mapview.build(cov, snap.dataset.areas, params.lang, texts(params.lang),
+                          current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"])
+        return mapview.parts(m)
+    return body(("map", current_app.config["TILE_URL"]), snap, params, study, build)
+
+
+@bp.get("/planner/map.js")
+def map_script():
+    snap, params, study = request_params(PLANNER_PARAMS | {"v"})
+    tag = etag(snap, params, study, "map.js")
+    if not_modified(tag):
+        return cached_response("", tag, "text/javascript")
+    max_age = 3600 if request.args.get("v") == snap.version else 0
+    return cached_response(map_parts(snap, params, study).script, tag, "text/javascript",
+                           max_age=max_age)
+
+
+@bp.get("/planner")
+def page():
+    snap, params, study = request_params()
+    cov, facts = analysis(snap, params, study)
+    lang = params.lang
+    t = texts(lang)
+    label_map = labels(snap, lang)
+    parts = map_parts(snap, params, study)
+    query = params.query_string()
+    other = "en" if lang == "de" else "de"
+    filters = [(k, ",".join(v)) for k, v in (("topic", params.topics), ("group", params.groups),
+                                             ("kind", params.kinds)) if v]
+    underserved_total = int(cov.served.underserved.sum())
+    config = {"lang": lang, "mapVar": parts.map_var, "texts": {k: t[k] for k in (
+        "show_on_map", "map_label")}, "parameters": params.as_dict()}
+    return render_template(
+        "planner.html", lang=lang, t=t, labels=label_map, params=params,
+        state={"topic": list(params.topics), "group": list(params.groups),
+               "kind": list(params.kinds)},
+        vendor_css=LEAFLET_CSS, vendor_js=LEAFLET_JS,
+        map_html=parts.html,
+        map_script=f"/planner/map.js?{params.query_string(v=snap.version)}",
+        config_json=script_json(config),
+        other_lang=other, other_lang_url=f"/planner?{params.query_string(lang=other)}",
+        explorer_url="/?" + urlencode([*filters, ("lang", lang)], safe=","),
+        query=query, facts=facts, study=study, summary=export.summary(cov, lang, facts),
+        legend=view.legend(cov, lang, t), areas=view.area_table(cov, lang, t),
+        underserved=view.underserved_table(cov, lang, t, label_map["groups"]),
+        underserved_total=underserved_total, max_rows=view.MAX_TABLE_ROWS,
+        reach_label=km(params.reach_m, lang),
+    )
+
+
+@bp.get("/planner/export/underserved.csv")
+def export_underserved():
+    snap, params, study = request_params()
+    tag = etag(snap, params, study, "underserved.csv")
+    text = "" if not_modified(tag) else "\ufeff" + body(
+        "underserved.csv", snap, params, study, lambda cov, _f: export.underserved_csv(cov))
+    return download(text, tag, "text/csv", f"underserved_{file_slug(params)}.csv")
+
+
+@bp.get("/planner/export/areas.csv")
+def export_areas():
+    snap, params, study = request_params()
+    tag = etag(snap, params, study, "areas.csv")
+    text = "" if not_modified(tag) else "\ufeff" + body(
+        "areas.csv", snap, params, study, lambda cov, _f: export.areas_csv(cov, params.lang))
+    return download(text, tag, "text/csv", f"areas_{file_slug(params)}.csv")
+
+
+@bp.get("/planner/export/grid.geojson")
+def export_grid():
+    snap, params, study = request_params()
+    tag = etag(snap, params, study, "grid.geojson")
+    text = "" if not_modified(tag) else body(
+        "grid", snap, params, study, lambda cov, _f: export.grid_geojson(cov))
+    return download(text, tag, GEOJSON, f"grid_{file_slug(params)}.geojson")
+
+
+@bp.get("/planner/export/map.html")
+def export_map():
+    snap, params, study = request_params()
+    tag = etag(snap, params, study, "map.html")
+    if not_modified(tag):
+        return download("", tag, "text/html", "map.html")
+
+    def build(cov, _facts):
+        t = texts(params.lang)
+        m = mapview.build(cov, snap.dataset.areas, params.lang, t,
+                          current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"])
+        caption = (f"{t['reach_km']}: {params.reach_km:g} · {t['cell_m']}: {params.cell_m:g} · "
+                   f"{params.query_string()} · {snap.version}")
+        return mapview.standalone_html(m, t["title"], view.legend_html(cov, params.lang, t,
+                                                                      caption))
+    text = body("map.html", snap, params, study, build)
+    return download(text, tag, "text/html", f"map_{file_slug(params)}.html")
