@@ -209,3 +209,5 @@ def test_rate_limit_counts_analyses_not_cache_hits(app_config):
     assert client.get("/api/coverage?reach_km=2").status_code == 200
     limited = client.get("/api/coverage?reach_km=3")
     assert limited.status_code == 429 and limited.get_json()["status"] == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert "coverage analyses a minute" in limited.get_json()["error"]

@@ -113,6 +113,13 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in JSON_PATHS
 
 
+def copy_exception_headers(exc: HTTPException, response: Response) -> None:
+    """Keep what werkzeug puts on an error (Allow on 405, Retry-After on 429)."""
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+
+
 def init_app(app: Flask) -> None:
     cache = ByteCache(app.config["RESPONSE_CACHE_MB"] * 1024 * 1024)
     app.extensions["gzip_cache"] = cache
@@ -129,14 +136,12 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if wants_json():
             response = json_error(exc.code or 500, exc.description or exc.name)
-            if exc.code == 405 and getattr(exc, "valid_methods", None):
-                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            copy_exception_headers(exc, response)
             return response
         response = app.make_response((render_template(
             "error.html", status=exc.code, parameter=None,
             message=exc.description or exc.name), exc.code))
-        if exc.code == 405 and getattr(exc, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        copy_exception_headers(exc, response)
         return response
 
     @app.errorhandler(Exception)

@@ -8,9 +8,6 @@ analysis, and every answer carries an ETag, so a repeat costs neither analysis n
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +16,11 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     render_template,
     request,
 )
+from werkzeug.exceptions import TooManyRequests
 
 from .. import maps
 from ..planner import apidoc, export, mapview, view
@@ -42,33 +39,12 @@ from ..query import ParamError
 from ..store import Snapshot
 from .http import cached_response, etag_for, json_error
 from .pages import labels, script_json
+from .ratelimit import SlidingWindow
 
 bp = Blueprint("planner", __name__)
 GEOJSON = "application/geo+json"
 LEAFLET_CSS = [c for c in maps.VENDOR_CSS if c.startswith("vendor/leaflet/")]
 LEAFLET_JS = [c for c in maps.VENDOR_JS if c.startswith("vendor/leaflet/")]
-
-
-class RateLimiter:
-    """Analyses per client and minute (cache hits are free): COVERAGE_RATE_LIMIT."""
-
-    def __init__(self) -> None:
-        self._hits: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, client: str, limit: int, window: float = 60.0) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[client]
-            while hits and hits[0] <= now - window:
-                hits.popleft()
-            if len(hits) >= limit:
-                return False
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle clients
-                for key in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[key]
-            return True
 
 
 @dataclass
@@ -77,7 +53,7 @@ class PlannerState:
 
     planner: Planner = field(default_factory=lambda: Planner(16))
     bodies: LRU = field(default_factory=lambda: LRU(12))
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    limiter: SlidingWindow = field(default_factory=SlidingWindow)
 
 
 def state() -> PlannerState:
@@ -107,9 +83,10 @@ def analysis(snap: Snapshot, params: CoverageParams,
     s = state()
     limit = current_app.config.get("COVERAGE_RATE_LIMIT", 0)
     fresh = s.planner.key(snap, params, study) not in s.planner.results
-    if limit and fresh and not s.limiter.allow(request.remote_addr or "-", limit):
-        abort(429, description=f"more than {limit} coverage analyses a minute; "
-                               "retry in a minute")
+    wait = s.limiter.allow(request.remote_addr or "-", limit) if limit and fresh else 0
+    if wait:
+        raise TooManyRequests(f"more than {limit} coverage analyses a minute; retry in "
+                              f"{wait:.0f} s", retry_after=max(1, round(wait)))
     try:
         return s.planner.coverage(snap, params, study)
     except GridTooLarge as exc:

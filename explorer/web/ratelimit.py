@@ -1,4 +1,4 @@
-"""Per-client rate limiting for expensive endpoints (e.g. the coverage analysis).
+"""Per-client rate limiting for expensive work (the planner's coverage analyses).
 
 A sliding one-minute window per client address, in memory: enough for one process;
 behind several processes put the limit in the reverse proxy instead.
@@ -6,15 +6,9 @@ behind several processes put the limit in the reverse proxy instead.
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
-
-from flask import current_app, request
-
-from .http import json_error
 
 WINDOW_SECONDS = 60.0
 
@@ -38,26 +32,3 @@ class SlidingWindow:
                 for idle in [k for k, v in self._hits.items() if not v]:
                     del self._hits[idle]
             return 0.0
-
-
-def limited(setting: str) -> Callable:
-    """Decorate a view: more than app.config[setting] calls per minute and client -> 429."""
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            limit = current_app.config[setting]
-            if limit > 0:
-                window = current_app.extensions.setdefault(f"ratelimit:{setting}",
-                                                           SlidingWindow())
-                wait = window.allow(request.remote_addr or "-", limit)
-                if wait:
-                    response = json_error(429, f"too many requests: at most {limit} per "
-                                               f"minute; retry in {wait:.0f} s")
-                    response.headers["Retry-After"] = str(max(1, round(wait)))
-                    return response
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
