@@ -151,6 +151,8 @@ class PlaceStore:
         self._lock = threading.Lock()
         self.last_error: list[Problem] = []
         self.last_error_at: float | None = None
+        # Taken *before* reading, so a file written during a load is seen as a change.
+        self.seen_signature = files_signature(self)
         self.snapshot = self._build()  # start-up fails loudly on bad data
 
     def _build(self) -> Snapshot:
@@ -161,6 +163,7 @@ class PlaceStore:
     def reload(self) -> bool:
         """Swap in fresh data; on any problem keep serving the last good snapshot."""
         with self._lock:
+            self.seen_signature = files_signature(self)
             try:
                 snapshot = self._build()
             except DataError as exc:
@@ -195,12 +198,9 @@ def files_signature(store: PlaceStore) -> tuple:
 def start_watcher(store: PlaceStore, interval: float) -> threading.Thread:
     """Reload when a data file changes: atomic renames by the pipeline show up here."""
     def loop() -> None:
-        seen = files_signature(store)
         while True:
             time.sleep(interval)
-            current = files_signature(store)
-            if current != seen:
-                seen = current
+            if files_signature(store) != store.seen_signature:
                 store.reload()
 
     thread = threading.Thread(target=loop, name="data-watcher", daemon=True)

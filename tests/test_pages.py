@@ -117,3 +117,17 @@ def test_reload_picks_up_good_new_data(data_dir, app_config):
     assert app.extensions["store"].reload() is True
     assert client.get(f"/api/places/{removed['id']}").status_code == 404
     assert client.get("/healthz").get_json()["data_version"] != old_version
+
+
+def test_files_written_while_loading_are_noticed(data_dir, app_config):
+    """The watcher compares with the signature taken before the last load."""
+    from explorer.store import files_signature
+
+    app = create_app({**app_config, "DATA_DIR": str(data_dir)})
+    store = app.extensions["store"]
+    assert files_signature(store) == store.seen_signature
+    path = data_dir / "places.geojson"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert files_signature(store) != store.seen_signature
+    assert store.reload() is True
+    assert files_signature(store) == store.seen_signature
