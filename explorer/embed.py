@@ -7,6 +7,7 @@ so the snippet a CMS gets is the snippet a person copies.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -82,7 +83,8 @@ def filter_params(args) -> list[tuple[str, str]]:
 def size(name: str, value: str | None, default: int) -> int:
     if not value:
         return default
-    if not value.isdigit() or not SIZE_LIMITS[0] <= int(value) <= SIZE_LIMITS[1]:
+    # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,5}", value) or not SIZE_LIMITS[0] <= int(value) <= SIZE_LIMITS[1]:
         raise ParamError(name, f"must be a whole number of pixels {SIZE_LIMITS[0]}-"
                                f"{SIZE_LIMITS[1]}")
     return int(value)

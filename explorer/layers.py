@@ -32,23 +32,39 @@ def layer_path(state_dir: Path, name: str) -> Path:
     return Path(state_dir) / "layers" / f"{name}.geojson"
 
 
+def _point(feature: object) -> tuple[float, float] | None:
+    """The feature's [lon, lat] when it is a well-formed Point, else None."""
+    if not isinstance(feature, dict) or not isinstance(feature.get("geometry"), dict):
+        return None
+    geometry = feature["geometry"]
+    coords = geometry.get("coordinates")
+    if geometry.get("type") != "Point" or not isinstance(coords, list) or len(coords) != 2:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in coords):
+        return None
+    return coords[0], coords[1]
+
+
 def load_layer(path: Path, name: str) -> Layer:
-    raw = path.read_bytes()
+    """Read one layer file; anything malformed is a DataError naming file and record."""
     try:
+        raw = path.read_bytes()
         data = json.loads(raw)
         features = data["features"]
-    except (ValueError, KeyError, TypeError) as exc:
+        if not isinstance(features, list):
+            raise TypeError("'features' is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataError([Problem(str(path), "-", "-", f"not a GeoJSON layer: {exc}")]) from None
     problems = []
-    for feature in features:
-        pid = str(feature.get("id"))
-        try:
-            lon, lat = feature["geometry"]["coordinates"]
-        except (KeyError, TypeError, ValueError):
-            problems.append(Problem(str(path), pid, "geometry", "must be a Point"))
-            continue
-        if not in_bochum(lon, lat):
+    for i, feature in enumerate(features):
+        pid = str(feature.get("id")) if isinstance(feature, dict) else f"#{i}"
+        point = _point(feature)
+        if point is None:
+            problems.append(Problem(str(path), pid, "geometry", "must be a Point [lon, lat]"))
+        elif not in_bochum(*point):
             problems.append(Problem(str(path), pid, "geometry", "outside Bochum"))
+        elif not isinstance(feature.get("properties"), dict):
+            problems.append(Problem(str(path), pid, "properties", "must be an object"))
     if problems:
         raise DataError(problems)
     frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")

@@ -42,16 +42,18 @@ class Dataset:
     sources: dict[str, str] = field(default_factory=dict)
 
 
-def read_json(path: Path) -> Any:
-    """Parse one JSON file; a syntax error becomes a Problem naming line and column."""
+def read_json(path: Path) -> tuple[Any, bytes]:
+    """Parse one JSON file from one read (so the version hash matches the content); a
+    syntax error becomes a Problem naming line and column."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise DataError([Problem(str(path), "-", "-", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError([Problem(str(path), "-", "-", f"cannot read: {exc}")]) from None
     try:
-        return json.loads(text)
+        return json.loads(text), raw
     except json.JSONDecodeError as exc:
         raise DataError(
             [Problem(str(path), "-", "-", f"invalid JSON at line {exc.lineno} "
@@ -113,8 +115,8 @@ def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> 
     digest = hashlib.sha256()
     for name, path in paths.items():
         try:
-            raw[name] = read_json(path)
-            digest.update(path.read_bytes())
+            raw[name], content = read_json(path)
+            digest.update(content)
         except DataError as exc:
             problems += exc.problems
     if problems:

@@ -20,6 +20,7 @@ POSTCODE = re.compile(r"^\d{5}$")
 LANGS = ("de", "en")
 WHEELCHAIR = {"yes", "limited", "no", None}
 TAXONOMY_SECTIONS = ("topics", "groups", "kinds", "formats", "costs")
+MAX_SECTION = 64
 STADTBEZIRKE = ("Bochum-Mitte", "Wattenscheid", "Bochum-Nord", "Bochum-Ost", "Bochum-Süd",
                 "Bochum-Südwest")
 
@@ -69,6 +70,9 @@ def validate_taxonomy(tax: Any, file: str) -> list[Problem]:
         if not isinstance(entries, dict) or not entries:
             problems.append(Problem(file, section, section, "missing or empty section"))
             continue
+        if len(entries) > MAX_SECTION:  # filters are 64-bit masks in the store
+            problems.append(Problem(file, section, section,
+                                    f"more than {MAX_SECTION} entries"))
         for key, labels in entries.items():
             if not SLUG.match(key.replace("_", "-")):
                 problems.append(Problem(file, key, section, "id must be lower-case ascii"))
@@ -206,9 +210,12 @@ def validate_place(feature: Any, file: str, tax: dict, index: int) -> list[Probl
         c.add("wheelchair", "must be 'yes', 'limited', 'no' or null")
     transit = props.get("transit")
     if transit is not None and (
-        not isinstance(transit, dict) or not isinstance(transit.get("stop"), str)
+        not isinstance(transit, dict)
+        or not isinstance(transit.get("stop"), str)
+        or not isinstance(transit.get("lines", []), list)
+        or not all(isinstance(line, str) for line in transit.get("lines", []))
     ):
-        c.add("transit", "must be null or an object with 'stop' and 'lines'")
+        c.add("transit", "must be null or {'stop': text, 'lines': [text, ...]}")
     try:
         dt.date.fromisoformat(str(props.get("checked")))
     except ValueError:

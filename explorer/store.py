@@ -200,8 +200,11 @@ def start_watcher(store: PlaceStore, interval: float) -> threading.Thread:
     def loop() -> None:
         while True:
             time.sleep(interval)
-            if files_signature(store) != store.seen_signature:
-                store.reload()
+            try:
+                if files_signature(store) != store.seen_signature:
+                    store.reload()
+            except Exception:  # the watcher must outlive any surprise in a data file
+                log.exception("reload failed unexpectedly; keeping the last good data")
 
     thread = threading.Thread(target=loop, name="data-watcher", daemon=True)
     thread.start()

@@ -100,3 +100,17 @@ def test_concurrent_reader_sees_old_or_new_never_torn(tmp_path: Path) -> None:
         stop.set()
         thread.join()
     assert torn == []
+
+
+def test_group_write_rolls_back_when_a_rename_fails(tmp_path):
+    from explorer.pipeline.atomic import atomic_write_group
+
+    first = tmp_path / "schools.geojson"
+    first.write_bytes(b"old schools")
+    blocker = tmp_path / "daycare.geojson"
+    blocker.mkdir()  # renaming a file over a directory fails
+    with pytest.raises(OSError):
+        atomic_write_group({first: b"new schools", blocker: b"new daycare"})
+    assert first.read_bytes() == b"old schools"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["daycare.geojson",
+                                                          "schools.geojson"]

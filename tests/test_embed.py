@@ -132,3 +132,13 @@ def test_pages_advertise_oembed(client):
     link = re.search(r'<link rel="alternate" type="application/json\+oembed" href="([^"]+)"',
                      html).group(1).replace("&amp;", "&")
     assert client.get(link).get_json()["type"] == "rich"
+
+
+@pytest.mark.parametrize(("path", "parameter"), [
+    ("/oembed?url=http://[::1/&format=json", "url"),
+    ("/oembed?url=http://localhost/&maxwidth=%C2%B2", "maxwidth"),
+    ("/embed/snippet?width=%C2%B2%C2%B2%C2%B2", "width"),
+])
+def test_odd_inputs_are_400_not_500(client, path, parameter):
+    response = client.get(path)
+    assert response.status_code == 400 and response.get_json()["parameter"] == parameter

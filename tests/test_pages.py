@@ -131,3 +131,47 @@ def test_files_written_while_loading_are_noticed(data_dir, app_config):
     assert files_signature(store) != store.seen_signature
     assert store.reload() is True
     assert files_signature(store) == store.seen_signature
+
+
+@pytest.mark.parametrize("layer_text", [
+    '{"features": ["x"]}',
+    '{"features": [{"id": 1, "geometry": {"type": "Point", "coordinates": ["a", "b"]}}]}',
+    '{"features": {"not": "a list"}}',
+    "[]",
+])
+def test_malformed_layer_file_is_a_reported_problem(app_config, layer_text):
+    from pathlib import Path
+
+    app = create_app(app_config)
+    layers = Path(app_config["STATE_DIR"]) / "layers"
+    layers.mkdir(exist_ok=True)
+    (layers / "schools.geojson").write_text(layer_text, encoding="utf-8")
+    store = app.extensions["store"]
+    assert store.reload() is False
+    assert any("schools.geojson" in str(p) for p in store.last_error)
+
+
+def test_pages_have_etags_and_revalidate(client):
+    first = client.get("/?topic=physik")
+    assert first.headers["ETag"]
+    again = client.get("/?topic=physik", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/?topic=chemie").headers["ETag"] != first.headers["ETag"]
+
+
+def test_both_languages_share_one_data_version_of_map_parts(app, client):
+    client.get("/")
+    client.get("/?lang=en")
+    assert len(app.extensions["map_parts"]) == 2
+
+
+def test_transit_lines_must_be_a_list_of_texts(data_dir):
+    from explorer.load import load_dataset
+    from explorer.schema import DataError
+
+    path = data_dir / "places.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][0]["properties"]["transit"] = {"stop": "Hbf", "lines": "U35"}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(DataError, match="'transit'"):
+        load_dataset(data_dir)

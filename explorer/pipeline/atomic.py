@@ -58,6 +58,43 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def atomic_write_group(files: dict[Path, bytes]) -> None:
+    """Replace several files together: all temp files are written and synced first; if a
+    rename fails part-way, the files already replaced get their old contents back."""
+    staged: list[tuple[Path, Path, bytes | None]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            old = path.read_bytes() if path.exists() else None
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.",
+                                            suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp_name, NEW_FILE_MODE)
+            staged.append((path, Path(tmp_name), old))
+        done: list[tuple[Path, bytes | None]] = []
+        try:
+            for path, tmp, old in staged:
+                os.replace(tmp, path)
+                done.append((path, old))
+        except BaseException:
+            for path, old in reversed(done):
+                with contextlib.suppress(OSError):
+                    if old is None:
+                        path.unlink()
+                    else:
+                        atomic_write_bytes(path, old)
+            raise
+    finally:
+        for _path, tmp, _old in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    for folder in {path.parent for path in files}:
+        _fsync_dir(folder)
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 

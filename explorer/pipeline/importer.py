@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..layers import layer_path
-from .atomic import atomic_write_text
+from .atomic import atomic_write_group
 from .layerbuild import LayerDiff, build_features, diff_features, layer_text, validate
 from .opendata import SOURCES, SourceError, fetch, parse
 
@@ -66,18 +66,20 @@ def run_import(source: str, state_dir: Path, *, dry_run: bool, timeout: float,
     report = ImportReport()
     for layer in SOURCES:
         report.built.append(build_layer(source, layer, timeout, user_agent, report.warnings))
+    changed: dict[Path, bytes] = {}
     for built in report.built:
         path = layer_path(state_dir, built.layer)
         old = current_features(path, report.warnings)
         report.diffs.append(diff_features(built.layer, old, built.features))
-        if dry_run:
-            continue
         data = built.text.encode("utf-8")
         if path.exists() and path.read_bytes() == data:
             continue  # unchanged: keep the file (and its mtime) so the server does not reload
-        try:
-            atomic_write_text(path, built.text)
-        except OSError as exc:
-            raise SourceError(f"{path}: cannot write: {exc}") from None
-        report.written.append(path)
+        changed[path] = data
+    if dry_run or not changed:
+        return report
+    try:
+        atomic_write_group(changed)  # both layers or neither
+    except OSError as exc:
+        raise SourceError(f"{state_dir}: cannot write the layers: {exc}") from None
+    report.written.extend(changed)
     return report

@@ -119,18 +119,21 @@ def study_area_for(path: str | None, cache: dict) -> StudyArea:
         signature = (str(path), stat.st_mtime_ns, stat.st_size)
     except OSError as exc:
         signature = (str(path), "missing", str(exc))
-    if signature not in cache:
-        cache.clear()
-        try:
-            area = load_outline(path)
-            cache[signature] = StudyArea(area.geometry, area.source, area.districts,
-                                         signature=signature)
-        except Exception as exc:  # a bad operator file must not take the planner down
-            log.error("CITY_OUTLINE_FILE %s unusable, using the bounding box: %s", path, exc)
-            box = bbox_study_area()
-            cache[signature] = StudyArea(box.geometry, "bbox", error=str(exc),
-                                         signature=signature)
-    return cache[signature]
+    found = cache.get(signature)
+    if found is not None:
+        return found
+    try:
+        area = load_outline(path)
+        found = StudyArea(area.geometry, area.source, area.districts, signature=signature)
+    except Exception as exc:  # a bad operator file must not take the planner down
+        log.error("CITY_OUTLINE_FILE %s unusable, using the bounding box: %s", path, exc)
+        box = bbox_study_area()
+        found = StudyArea(box.geometry, "bbox", error=str(exc), signature=signature)
+    # Build first, then swap: another thread may be reading the cache meanwhile.
+    for old in [k for k in cache if k != signature]:
+        cache.pop(old, None)
+    cache[signature] = found
+    return found
 
 
 class GridTooLarge(ValueError):

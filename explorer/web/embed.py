@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from .. import embed
 from ..i18n import texts
 from ..query import MultiArgs, ParamError, PlaceQuery
-from .pages import page_context, snapshot
+from .pages import html_page, page_context, snapshot
 
 bp = Blueprint("embed", __name__)
 SNIPPET_PARAMS = embed.EMBED_PARAMS | {"width", "height", "responsive"}
@@ -54,7 +54,7 @@ def embed_page():
     }
     context = page_context(snap, query, "embed", extra)
     context.update(options=options, full_url="/?" + urlencode(embed.filter_params(request.args)))
-    return render_template("embed.html", **context)
+    return html_page("embed.html", snap, request.full_path, context)
 
 
 @bp.get("/embed/builder")
@@ -86,7 +86,10 @@ def oembed():
     url = args.get("url")
     if not url:
         raise ParamError("url", "is required: the URL of a map page of this site")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ParamError("url", f"not a URL: {exc}") from None
     if parts.netloc != request.host or parts.path not in ("/", "/embed"):
         abort(404, description="url is not a map page of this site")
     page_args = MultiDict(parse_qsl(parts.query))

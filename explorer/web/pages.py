@@ -32,12 +32,15 @@ def map_parts(snap: Snapshot, lang: str) -> maps.MapParts:
     """Folium output depends only on data version, language and tile settings: cache it."""
     cache = current_app.extensions.setdefault("map_parts", {})
     key = (snap.version, lang)
-    if key not in cache:
-        cache.clear()
+    parts = cache.get(key)
+    if parts is None:
         m = maps.build_map(snap.dataset.areas, current_app.config["TILE_URL"],
                            current_app.config["TILE_ATTRIBUTION"], lang)
-        cache[key] = maps.map_parts(m)
-    return cache[key]
+        parts = maps.map_parts(m)
+        for old in [k for k in cache if k[0] != snap.version]:  # keep both languages
+            cache.pop(old, None)
+        cache[key] = parts
+    return parts
 
 
 def query_state(query: PlaceQuery) -> dict:
@@ -102,12 +105,22 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
     }
 
 
+def html_page(template: str, snap: Snapshot, key: str, context: dict):
+    """A rendered page with an ETag, so it can be revalidated and its gzip is cached."""
+    response = current_app.make_response(render_template(template, **context))
+    response.set_etag(etag_for(snap.version, template, key,
+                               current_app.config["TILE_URL"]))
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
 @bp.get("/")
 def index():
     snap = snapshot()
     query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"],
                                  allowed=PAGE_PARAMS)
-    return render_template("explorer.html", **page_context(snap, query, "explorer"))
+    return html_page("explorer.html", snap, request.full_path,
+                     page_context(snap, query, "explorer"))
 
 
 @bp.get("/map/<version>-<lang>.js")
