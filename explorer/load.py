@@ -64,8 +64,11 @@ def read_json(path: Path) -> tuple[Any, bytes]:
 def areas_frame(collection: dict, file: str) -> gpd.GeoDataFrame:
     """Areas as a GeoDataFrame; invalid polygons are reported, not silently fixed."""
     problems = validate_areas(collection, file)
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        raise DataError(problems or [Problem(file, "-", "features", "must be a list")])
     rows = []
-    for feature in collection.get("features") or []:
+    for feature in features:
         if not isinstance(feature, dict):
             continue
         try:

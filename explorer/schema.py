@@ -246,7 +246,10 @@ def validate_areas(collection: Any, file: str) -> list[Problem]:
         return [Problem(file, "-", "type", "must be a GeoJSON FeatureCollection")]
     problems: list[Problem] = []
     seen: set[str] = set()
-    for i, feature in enumerate(collection.get("features") or []):
+    features = collection.get("features")
+    if not isinstance(features, list):
+        return [Problem(file, "-", "features", "must be a list")]
+    for i, feature in enumerate(features):
         aid = feature.get("id") if isinstance(feature, dict) else None
         c = _Checker(file, aid if isinstance(aid, str) else f"#{i}")
         if not isinstance(aid, str) or not SLUG.match(aid):

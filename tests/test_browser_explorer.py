@@ -76,6 +76,14 @@ def test_near_me_by_postcode_sorts_by_distance(page, live_server):
     wait_ready(page)
     metas = page.locator(".result-meta").all_inner_texts()
     assert metas and all(" km" in m or " m" in m for m in metas)
+
+    def metres(meta: str) -> float:
+        value = meta.rsplit("·", 1)[1].strip()
+        number = float(value.split()[0].replace(",", "."))
+        return number * 1000 if value.endswith(" km") else number
+
+    distances = [metres(m) for m in metas]
+    assert distances == sorted(distances)
     assert parse_qs(urlsplit(page.url).query)["radius_km"] == ["5"]
 
 
@@ -111,3 +119,24 @@ def test_hostile_record_is_shown_as_text(page, data_dir, app_config):
         assert page.locator("#details img, #details svg, #details script").count() == 0
         page.wait_for_timeout(300)
     assert page.errors == []
+
+
+def test_shared_url_keeps_several_kinds_odd_radius_and_bbox(page, live_server):
+    url = "/?kind=museum,zoo&near=51.48,7.22&radius_km=7.5&bbox=7.1,51.4,7.35,51.54"
+    page.goto(live_server.url + url)
+    wait_ready(page)
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["kind"] == ["museum,zoo"] and query["radius_km"] == ["7.5"]
+    assert query["bbox"] == ["7.1,51.4,7.35,51.54"]
+    want = [f for f in DATA.places if f["properties"]["kind"] in {"museum", "zoo"}]
+    names = page.locator(".result-name").all_inner_texts()
+    assert 0 < len(names) <= len(want)
+
+
+def test_reset_clears_filters_from_the_url(page, live_server):
+    page.goto(live_server.url + "/?topic=astronomie&kind=planetarium")
+    wait_ready(page, 1)
+    page.click("#filters-reset")
+    wait_ready(page, len(DATA.places))
+    assert "topic" not in parse_qs(urlsplit(page.url).query)
+    assert not page.locator("input[name=topic][value=astronomie]").is_checked()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 PAYLOADS = {
     "name": '"><svg onload=alert(1)>',
     "description": "<img src=x onerror=alert(2)><script>alert(3)</script>",
-    "offer": "javascript:alert(4)",
+    "offer": "javascript:alert(4) as a title",
     "stadtteil": "</script><script>alert(5)</script>",
 }
 
@@ -69,3 +69,36 @@ def test_imported_layers_are_toggleable_on_the_map(page, app_config, tmp_path):
         assert int(curated) == len(json.loads((Path(app_config["DATA_DIR"]) / "places.geojson")
                                               .read_text(encoding="utf-8"))["features"])
     shutil.rmtree(state / "layers")
+
+
+def test_javascript_urls_never_become_links(page, live_server):
+    """The loader refuses javascript: URLs (tests/test_load.py); should one reach the page
+    anyway (an older server, a proxy), the page still must not link it."""
+    target = "zeiss-planetarium-bochum"
+
+    def poisoned(route):
+        response = route.fetch()
+        feature = response.json()
+        feature["properties"]["website"] = "javascript:alert(9)"
+        feature["properties"]["offers"][0]["booking_url"] = "JaVaScRiPt:alert(10)"
+        route.fulfill(response=response, json=feature)
+
+    page.route(f"**/api/places/{target}*", poisoned)
+    page.goto(live_server.url + "/?kind=planetarium")
+    page.wait_for_function("() => document.body.dataset.state === 'ready'")
+    page.locator(".result-button").first.click()
+    page.locator("#details").wait_for(state="visible")
+    assert page.locator("#details a").count() == 0
+    page.wait_for_timeout(200)
+    assert page.errors == []
+
+
+def test_links_in_details_open_in_a_new_tab(page, live_server):
+    page.goto(live_server.url + "/embed?kind=planetarium")
+    page.wait_for_function("() => document.body.dataset.state === 'ready'")
+    page.locator(".result-button").first.click()
+    link = page.locator("#details a").first
+    link.wait_for()
+    assert link.get_attribute("target") == "_blank"
+    assert "noopener" in link.get_attribute("rel")
+    assert link.get_attribute("href").startswith("https://")

@@ -66,8 +66,6 @@ def test_embed_links_open_in_new_tab_and_keep_filters(client):
     assert link, html
     query = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)
     assert query == {"topic": ["astronomie"], "q": ["stern warte"]}
-    app_js = client.get("/static/app.js").get_data(as_text=True)
-    assert 'target: "_blank", rel: "noopener noreferrer"' in app_js
 
 
 def test_builder_snippet_has_title_lazy_size_and_fallback(client):

@@ -122,3 +122,35 @@ def test_loader_survives_arbitrary_bytes(tmp_path_factory, raw):
         load_dataset(folder)
     except DataError as exc:
         assert "places.geojson" in str(exc)
+
+
+DATA_FILES = ["taxonomy.json", "areas.geojson", "gazetteer.json", "places.geojson"]
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(DATA_FILES), json_values)
+def test_any_document_in_any_data_file_is_loaded_or_reported(tmp_path_factory, name, doc):
+    folder = tmp_path_factory.mktemp("anyfile")
+    for other in DATA_FILES:
+        (folder / other).write_bytes((GEODATA / other).read_bytes())
+    (folder / name).write_text(json.dumps(doc), encoding="utf-8")
+    try:
+        load_dataset(folder)
+    except DataError as exc:
+        assert exc.problems and all(isinstance(p, Problem) for p in exc.problems)
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.one_of(json_values, st.lists(json_values, max_size=3).map(
+    lambda features: {"type": "FeatureCollection", "features": features})))
+def test_any_layer_file_is_loaded_or_reported(tmp_path_factory, doc):
+    from explorer.layers import load_layer
+
+    path = tmp_path_factory.mktemp("layer") / "schools.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    try:
+        load_layer(path, "schools")
+    except DataError as exc:
+        assert exc.problems

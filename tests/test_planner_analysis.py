@@ -227,3 +227,18 @@ def test_legend_css_matches_the_palette():
     css = (REPO / "explorer" / "static" / "planner.css").read_text()
     found = dict(re.findall(r"\.swatch-(\d+) \{ background: (#[0-9a-f]{6}); \}", css))
     assert [found[str(i)] for i in range(len(export.PALETTE))] == list(export.PALETTE)
+
+
+def test_csv_export_neutralises_spreadsheet_formulas():
+    import csv
+    import io
+
+    from explorer.planner.export import to_csv
+
+    rows = [{"name": "=HYPERLINK(\"http://evil\")", "n": -3, "note": "+cmd", "ok": "Schule"},
+            {"name": "@SUM(A1)", "n": 2, "note": "-1+1", "ok": "Kita"}]
+    text = to_csv(rows, ["name", "n", "note", "ok"])
+    parsed = list(csv.reader(io.StringIO(text)))
+    assert parsed[1][0] == "'=HYPERLINK(\"http://evil\")" and parsed[1][2] == "'+cmd"
+    assert parsed[2][0] == "'@SUM(A1)" and parsed[2][2] == "'-1+1"
+    assert parsed[1][1] == "-3" and parsed[1][3] == "Schule"  # numbers and plain text kept

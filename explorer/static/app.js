@@ -69,12 +69,12 @@
       });
       return p;
     }
-    ["topic", "group"].forEach(function (name) {
+    ["topic", "group", "kind"].forEach(function (name) {
       var values = Array.prototype.filter.call(form.elements[name] || [], function (c) { return c.checked; })
         .map(function (c) { return c.value; });
       if (values.length) p.set(name, values.join(","));
     });
-    ["kind", "q", "area", "near", "radius_km"].forEach(function (name) {
+    ["q", "area", "near", "radius_km", "bbox"].forEach(function (name) {
       var field = form.elements[name];
       var v = field ? field.value.trim() : "";
       if (v) p.set(name, v);
@@ -223,16 +223,20 @@
   }
 
   var fullRecords = {};
+  var detailsRequest = 0;
 
   function openDetails(id, fromList) {
     if (!featuresById[id]) return;
+    var ticket = ++detailsRequest;  // only the latest click may fill the panel
     var distance = featuresById[id].properties.distance_m;
     var cached = fullRecords[id + "|" + cfg.lang];
     var ready = cached ? Promise.resolve(cached) :
       fetch(cfg.api.places + "/" + encodeURIComponent(id) + "?lang=" + cfg.lang)
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (full) { fullRecords[id + "|" + cfg.lang] = full; return full; });
-    return ready.then(function (full) { showDetails(full, distance, fromList); })
+    return ready.then(function (full) {
+      if (ticket === detailsRequest) showDetails(full, distance, fromList);
+    })
       .catch(function (err) { if (countEl) countEl.textContent = T.load_failed + " " + err.message; });
   }
 
@@ -396,10 +400,18 @@
       label.appendChild(document.createTextNode(" " + (T["layer_" + name] || name)));
       box.appendChild(label);
       var group = null;
+      var loading = null;
+      function sync() {  // show the layer exactly when the box is checked
+        if (!group) return;
+        if (input.checked && !map.hasLayer(group)) group.addTo(map);
+        if (!input.checked && map.hasLayer(group)) map.removeLayer(group);
+      }
       input.addEventListener("change", function () {
-        if (!input.checked) { if (group) map.removeLayer(group); return; }
-        if (group) { group.addTo(map); return; }
-        fetch(cfg.api.layers + encodeURIComponent(name)).then(function (r) { return r.json(); }).then(function (fc) {
+        if (group || loading) { sync(); return; }
+        loading = fetch(cfg.api.layers + encodeURIComponent(name)).then(function (r) {
+          if (!r.ok) throw new Error(r.status);
+          return r.json();
+        }).then(function (fc) {
           group = L.layerGroup();
           fc.features.forEach(function (f) {
             var c = f.geometry.coordinates;
@@ -411,8 +423,12 @@
             dot.bindTooltip(tip);
             group.addLayer(dot);
           });
-          group.addTo(map);
           document.body.setAttribute("data-layer-" + name, String(fc.features.length));
+          sync();
+        }).catch(function (err) {
+          loading = null;
+          input.checked = false;
+          if (countEl) countEl.textContent = T.load_failed + " " + err.message;
         });
       });
     });
@@ -463,8 +479,16 @@
         timer = setTimeout(refresh, 250);
       });
       form.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
-      form.addEventListener("reset", function () {
-        setTimeout(function () { nearInput.value = ""; setStatus(""); refresh(); }, 0);
+      document.getElementById("filters-reset").addEventListener("click", function () {
+        // Clear to "no filters" (a native reset would restore the filters of the URL).
+        Array.prototype.forEach.call(form.elements, function (field) {
+          if (field.type === "checkbox" && !field.hasAttribute("data-layer")) field.checked = false;
+          else if (field.tagName === "SELECT") field.value = "";
+          else if ((field.type === "search" || field.type === "text" || field.type === "hidden")
+                   && field.name !== "lang") field.value = "";
+        });
+        setStatus("");
+        refresh();
       });
     }
     var close = document.getElementById("details-close");

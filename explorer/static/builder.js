@@ -7,15 +7,16 @@
   var preview = document.getElementById("preview");
   var error = document.getElementById("builder-error");
   var timer = null;
+  var latest = 0;  // answers may arrive out of order: only the newest is shown
 
   function params() {
     var p = new URLSearchParams();
-    ["topic", "group"].forEach(function (name) {
+    ["topic", "group", "kind"].forEach(function (name) {
       var v = Array.prototype.filter.call(form.elements[name], function (c) { return c.checked; })
         .map(function (c) { return c.value; });
       if (v.length) p.set(name, v.join(","));
     });
-    ["kind", "area", "q", "near", "radius_km", "theme", "zoom", "center", "width", "height", "lang"]
+    ["area", "q", "near", "radius_km", "theme", "zoom", "center", "width", "height", "lang"]
       .forEach(function (name) {
         var v = form.elements[name].value.trim();
         if (v) p.set(name, v);
@@ -29,9 +30,11 @@
   function update() {
     var p = params();
     history.replaceState(null, "", "?" + p.toString());
+    var ticket = ++latest;
     fetch("/embed/snippet?" + p.toString()).then(function (r) {
       return r.json().then(function (body) { return { ok: r.ok, body: body }; });
     }).then(function (res) {
+      if (ticket !== latest) return;
       if (!res.ok) { error.textContent = res.body.parameter + ": " + res.body.error; return; }
       error.textContent = "";
       out.value = res.body.snippet;

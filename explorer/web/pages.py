@@ -53,6 +53,7 @@ def query_state(query: PlaceQuery) -> dict:
         "area": query.area or "",
         "near": ",".join(f"{v:.5f}" for v in query.near) if query.near else "",
         "radius_km": f"{query.radius_km:g}" if query.radius_km else "",
+        "bbox": ",".join(f"{v:g}" for v in query.bbox) if query.bbox else "",
     }
 
 
