@@ -84,16 +84,14 @@ def map_view(full: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def open_feature(feature: dict[str, Any]) -> bytes:
+def encode_feature(feature: dict[str, Any]) -> bytes:
     text = json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
     assert text.endswith("}}"), "properties must be the last member"
-    return text[:-2].encode("utf-8")
+    return text.encode("utf-8")
 
 
-def close_feature(opened: bytes, distance_m: float | None = None) -> bytes:
-    if distance_m is None:
-        return opened + b"}}"
-    return opened + b',"distance_m":%d}}' % round(distance_m)
+def with_distance(feature: bytes, distance_m: int) -> bytes:
+    return b'%s,"distance_m":%d}}' % (feature[:-2], distance_m)
 
 
 def collection(parts: list[bytes], extra: dict[str, Any] | None = None) -> bytes:
@@ -101,4 +99,4 @@ def collection(parts: list[bytes], extra: dict[str, Any] | None = None) -> bytes
     if extra:
         head += b"," + json.dumps(extra, ensure_ascii=False,
                                   separators=(",", ":"))[1:-1].encode("utf-8")
-    return head + b',"features":[' + b",".join(parts) + b"]}"
+    return b"".join((head, b',"features":[', b",".join(parts), b"]}"))

@@ -56,8 +56,8 @@ def serialise(served: list[dict], taxonomy: dict) -> dict[tuple[str, str], list[
     out: dict[tuple[str, str], list[bytes]] = {}
     for lang in geojson.LANGS:
         full = [geojson.localise(f, taxonomy, lang) for f in served]
-        out[("full", lang)] = [geojson.open_feature(f) for f in full]
-        out[("map", lang)] = [geojson.open_feature(geojson.map_view(f)) for f in full]
+        out[("full", lang)] = [geojson.encode_feature(f) for f in full]
+        out[("map", lang)] = [geojson.encode_feature(geojson.map_view(f)) for f in full]
     return out
 
 
@@ -76,7 +76,7 @@ class Snapshot:
     kind_codes: np.ndarray
     search: list[str]
     area_masks: dict[str, np.ndarray]
-    features: dict[tuple[str, str], list[bytes]]  # (view, lang) -> open feature JSON
+    features: dict[tuple[str, str], list[bytes]]  # (view, lang) -> feature JSON
     pending: list[str]  # ids of records without coordinates (to be geocoded)
     layers: dict[str, Layer] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.time)

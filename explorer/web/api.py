@@ -10,7 +10,7 @@ from .. import geojson, openapi
 from ..query import API_PARAMS, MultiArgs, ParamError, PlaceQuery, apply
 from ..store import Snapshot
 from ..text import fold
-from .http import cached_response, etag_for
+from .http import LARGE_BODY, cached_gzip, cached_response, etag_for
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
@@ -36,10 +36,11 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
     indices, distances = apply(snap, query)
     features = snap.features[(query.view, query.lang)]
     if distances is None:
-        parts = [features[i] + b"}}" for i in indices.tolist()]
+        parts = [features[i] for i in indices.tolist()]
     else:
-        parts = [geojson.close_feature(features[i], d)
-                 for i, d in zip(indices.tolist(), distances.tolist(), strict=True)]
+        metres = distances.round().astype(int).tolist()
+        parts = [geojson.with_distance(features[i], d)
+                 for i, d in zip(indices.tolist(), metres, strict=True)]
     return geojson.collection(parts, {"count": len(parts), "version": snap.version})
 
 
@@ -51,11 +52,15 @@ def places():
     etag = etag_for(snap.version, query.canonical())
     if request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz"):
         return cached_response(b"", etag, GEOJSON)
+    compressed = cached_gzip(etag, GEOJSON)
+    if compressed is not None:  # the common case for a popular view: no work at all
+        return compressed
     bodies = current_app.extensions["body_cache"]
     body = bodies.get(etag)
     if body is None:
         body = places_body(snap, query)
-        bodies.put(etag, body)
+        if len(body) <= LARGE_BODY:  # large ones live on in the gzip cache only
+            bodies.put(etag, body)
     return cached_response(body, etag, GEOJSON)
 
 
@@ -66,7 +71,7 @@ def place(place_id: str):
     i = snap.positions.get(place_id)
     if i is None:
         abort(404, description=f"no place with id {place_id!r}")
-    return cached_response(snap.features[("full", lang)][i] + b"}}",
+    return cached_response(snap.features[("full", lang)][i],
                            etag_for(snap.version, place_id, lang), GEOJSON)
 
 

@@ -20,6 +20,7 @@ from ..query import ParamError
 COMPRESSIBLE = ("application/json", "application/geo+json", "text/html", "text/css",
                 "text/javascript", "application/javascript", "text/csv", "image/svg+xml")
 MIN_GZIP_BYTES = 1024
+LARGE_BODY = 64 * 1024  # above this, compress fast (level 1): a miss must stay cheap
 
 
 class ByteCache:
@@ -77,6 +78,29 @@ def content_security_policy(frame_ancestors: str) -> str:
         "form-action 'self'",
         f"frame-ancestors {frame_ancestors}",
     ])
+
+
+def accepts_gzip() -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def compress(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=1 if len(body) > LARGE_BODY else 6, mtime=0)
+
+
+def cached_gzip(etag: str, mimetype: str) -> Response | None:
+    """A ready compressed answer for this ETag, before any work is done to build one."""
+    if not accepts_gzip():
+        return None
+    compressed = current_app.extensions["gzip_cache"].get((request.path, etag))
+    if compressed is None:
+        return None
+    response = Response(compressed, mimetype=mimetype)
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(etag + "-gz")
+    return response
 
 
 def etag_for(*parts: str) -> str:
@@ -176,7 +200,7 @@ def init_app(app: Flask) -> None:
 def _compress(response: Response, cache: ByteCache) -> Response:
     if (
         response.status_code != 200
-        or "gzip" not in request.headers.get("Accept-Encoding", "")
+        or not accepts_gzip()
         or response.mimetype not in COMPRESSIBLE
         or "Content-Encoding" in response.headers
     ):
@@ -189,7 +213,7 @@ def _compress(response: Response, cache: ByteCache) -> Response:
     key = (request.path, etag) if etag else None
     compressed = cache.get(key) if key else None
     if compressed is None:
-        compressed = gzip.compress(body, 6, mtime=0)
+        compressed = compress(body)
         if key:
             cache.put(key, compressed)
     response.set_data(compressed)
