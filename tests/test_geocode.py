@@ -410,3 +410,14 @@ def test_connection_refused_is_retried_then_reported(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "network error" in result.stderr and "gave up after 2 attempts" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_public_nominatim_is_not_asked_without_a_contact(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", "X,Castroper Str. 67,44791,Bochum,")
+    before = path.read_bytes()
+    env = {"EXPLORER_GEOCODER_URL": "https://nominatim.openstreetmap.org/search",
+           "EXPLORER_GEOCODER_EMAIL": "", "EXPLORER_STATE_DIR": str(tmp_path / "state")}
+    result = CliRunner().invoke(main, ["geocode", str(path)], env=env)
+    assert result.exit_code == 2
+    assert "EXPLORER_GEOCODER_EMAIL" in result.output
+    assert path.read_bytes() == before

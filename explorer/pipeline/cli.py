@@ -70,6 +70,10 @@ def geocode_command(input_path: Path, output: Path | None, fmt: str | None,
         _fail(str(exc), 2)
     url = s["GEOCODER_URL"]
     interval = s["GEOCODER_MIN_INTERVAL"] if min_interval is None else min_interval
+    if urlsplit(url).hostname == PUBLIC_NOMINATIM and not s["GEOCODER_EMAIL"]:
+        # The usage policy asks for an identifiable client: without a contact, do not ask.
+        _fail(f"{PUBLIC_NOMINATIM} needs a contact: set EXPLORER_GEOCODER_EMAIL (and "
+              "ideally a User-Agent naming your deployment) before geocoding", 2)
     if urlsplit(url).hostname == PUBLIC_NOMINATIM and interval < 1.0:
         click.echo(f"WARNING {PUBLIC_NOMINATIM} allows one request per second; using 1.0 s",
                    err=True)
