@@ -69,7 +69,10 @@ def build_map(areas: gpd.GeoDataFrame, tile_url: str, tile_attribution: str,
             {"type": "FeatureCollection", "features": features},
             name="areas",
             style_function=lambda _f: AREA_STYLE,
-            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
+            # A permanent label: the focus area is named on the map, not only on hover.
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=False,
+                                          permanent=True, direction="center",
+                                          class_name="area-label"),
         ).add_to(m)
     m.fit_bounds(BOCHUM_BOUNDS)
     return m
