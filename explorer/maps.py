@@ -59,8 +59,8 @@ def build_map(areas: gpd.GeoDataFrame, tile_url: str, tile_attribution: str,
                 "type": "Feature",
                 "id": aid,
                 "geometry": geom.__geo_interface__,
-                "properties": {"label": html.escape(str(pick(row["properties"].get("name"),
-                                                             lang)))},
+                "properties": {"label": html.escape(str(pick(
+                    row["properties"].get("label") or row["properties"].get("name"), lang)))},
             }
             for aid, row, geom in zip(areas.index, areas.to_dict("records"), areas.geometry,
                                       strict=True)

@@ -76,6 +76,7 @@ def hostile_app(data_dir, app_config):
     areas_path = data_dir / "areas.geojson"
     areas = json.loads(areas_path.read_text(encoding="utf-8"))
     areas["features"][0]["properties"]["name"]["de"] = PAYLOAD
+    areas["features"][0]["properties"]["label"]["de"] = PAYLOAD
     areas_path.write_text(json.dumps(areas, ensure_ascii=False), encoding="utf-8")
     return create_app({**app_config, "DATA_DIR": str(data_dir)})
 
