@@ -114,3 +114,16 @@ def page(browser):
     pg.errors = errors
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """pytest-httpserver on 127.0.0.1 (a real HTTP server for the pipeline's clients);
+    threaded, so a deliberately hanging handler cannot block the request behind it."""
+    from pytest_httpserver import HTTPServer
+
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    yield srv
+    srv.clear()
+    srv.stop()

@@ -65,16 +65,6 @@ def by_street(table: dict[str, tuple[float, float] | None],
     return answer
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    """Threaded, so a deliberately hanging handler cannot block the retry behind it."""
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
 @pytest.fixture
 def nominatim(server: HTTPServer) -> Iterator[Callable[..., FakeNominatim]]:
     def install(answer: Callable[[Request, int], Response]) -> FakeNominatim:
