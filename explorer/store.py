@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ class Snapshot:
     layers: dict[str, Layer] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.time)
 
-    @property
+    @cached_property  # derived from immutable data: computed once, read on every request
     def version(self) -> str:
         layer_versions = "".join(layer.version for layer in self.layers.values())
         if not layer_versions:
@@ -92,7 +93,7 @@ class Snapshot:
     def taxonomy(self) -> dict:
         return self.dataset.taxonomy
 
-    @property
+    @cached_property
     def vocab(self) -> dict[str, list[str]]:
         tax = self.dataset.taxonomy
         return {k: list(tax[k]) for k in ("topics", "groups", "kinds")}
