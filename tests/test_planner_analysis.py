@@ -242,3 +242,23 @@ def test_csv_export_neutralises_spreadsheet_formulas():
     assert parsed[1][0] == "'=HYPERLINK(\"http://evil\")" and parsed[1][2] == "'+cmd"
     assert parsed[2][0] == "'@SUM(A1)" and parsed[2][2] == "'-1+1"
     assert parsed[1][1] == "-3" and parsed[1][3] == "Schule"  # numbers and plain text kept
+
+
+def test_nearest_agrees_with_geopandas_sjoin_nearest_and_a_brute_force_count():
+    """The k-d tree is chosen for speed; geopandas' spatial index gives the same answer."""
+    import geopandas as gpd
+    import numpy as np
+
+    from explorer.planner.analysis import nearest
+
+    rng = np.random.default_rng(42)
+    ox, oy = rng.uniform(370_000, 390_000, 300), rng.uniform(5_695_000, 5_710_000, 300)
+    qx, qy = rng.uniform(370_000, 390_000, 2_000), rng.uniform(5_695_000, 5_710_000, 2_000)
+    distance, index, counts = nearest(qx, qy, ox, oy, reach_m=2_000)
+    offers = gpd.GeoDataFrame(geometry=gpd.points_from_xy(ox, oy), crs="EPSG:25832")
+    cells = gpd.GeoDataFrame(geometry=gpd.points_from_xy(qx, qy), crs="EPSG:25832")
+    joined = gpd.sjoin_nearest(cells, offers, distance_col="d").groupby(level=0)["d"].min()
+    assert np.allclose(distance, joined.sort_index().to_numpy(), atol=1e-6)
+    brute = np.hypot(qx[:, None] - ox[None, :], qy[:, None] - oy[None, :])
+    assert np.array_equal(index, brute.argmin(axis=1))
+    assert np.array_equal(counts, (brute <= 2_000).sum(axis=1))
