@@ -395,6 +395,17 @@ MISS_REASON = ("with the answer cache off, every request filters, joins and (for
                "requests are served from memory and meet every target.")
 
 
+def planner_line(planner: dict) -> str:
+    rows = [r for r in planner.get("rows", []) if r.get("scenario") == "all offers"]
+    if not rows:
+        return "Planner analysis: not measured."
+    parts = [f"{r['offers_total']:,} offers {r['analysis_s'] * 1000:.0f} ms "
+             f"(peak {r['tracemalloc_peak_mib']} MiB)" for r in rows]
+    return (f"Planner analysis, whole city at {planner.get('cell_m')} m cells "
+            f"({rows[0]['cells']:,} cells), {planner.get('reach_km')} km reach, all offers "
+            "matching: " + "; ".join(parts) + "; repeated views come from its cache.")
+
+
 def readme_section(report: dict) -> str:
     rows = []
     for n in sizes_in(report):
@@ -431,6 +442,8 @@ def readme_section(report: dict) -> str:
         "",
         "`/embed?topic=...&list=0` (partner iframe), own transfer gzip and time to markers: "
         + ("; ".join(embeds) if embeds else "not measured") + ".",
+        "",
+        planner_line(report.get("planner") or {}),
         "",
         f"Targets of issue 6: {len(met)} met, {len(missed)} missed"
         + (":" if missed else "."),
