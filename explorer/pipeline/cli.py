@@ -23,7 +23,6 @@ from .opendata import SourceError
 from .records import InputError, open_records
 
 PUBLIC_NOMINATIM = "nominatim.openstreetmap.org"
-DEFAULT_RETRIES, DEFAULT_BACKOFF = 3, 2.0
 
 
 def _settings() -> dict:
@@ -50,10 +49,10 @@ def _fail(message: str, code: int) -> NoReturn:
 @click.option("--timeout", type=click.FloatRange(0, min_open=True),
               help="Seconds per request (default EXPLORER_GEOCODER_TIMEOUT).")
 @click.option("--retries", type=click.IntRange(0, 10),
-              help=f"Retries on timeouts, 429 and 5xx (default {DEFAULT_RETRIES}).")
+              help="Retries on timeouts, 429 and 5xx (default EXPLORER_GEOCODER_RETRIES).")
 @click.option("--backoff", type=click.FloatRange(0),
-              help=f"First retry delay in seconds, doubled per retry (default "
-                   f"{DEFAULT_BACKOFF:g}).")
+              help="First retry delay in seconds, doubled per retry (default "
+                   "EXPLORER_GEOCODER_BACKOFF).")
 def geocode_command(input_path: Path, output: Path | None, fmt: str | None,
                     state_dir: Path | None, min_interval: float | None,
                     timeout: float | None, retries: int | None, backoff: float | None) -> None:
@@ -81,8 +80,8 @@ def geocode_command(input_path: Path, output: Path | None, fmt: str | None,
     geocoder = Geocoder(
         url=url, user_agent=s["GEOCODER_USER_AGENT"], email=s["GEOCODER_EMAIL"], cache=cache,
         min_interval=interval, timeout=timeout or s["GEOCODER_TIMEOUT"],
-        retries=s.get("GEOCODER_RETRIES", DEFAULT_RETRIES) if retries is None else retries,
-        backoff=s.get("GEOCODER_BACKOFF", DEFAULT_BACKOFF) if backoff is None else backoff)
+        retries=s["GEOCODER_RETRIES"] if retries is None else retries,
+        backoff=s["GEOCODER_BACKOFF"] if backoff is None else backoff)
     counts: Counter[str] = Counter()
     with tqdm(records.pending, desc="geocoding", unit="record", file=sys.stderr,
               disable=None) as bar:

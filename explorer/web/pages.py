@@ -21,7 +21,6 @@ VENDOR_DIRS = {
     "leaflet": Path(xstatic.pkg.leaflet.BASE_DIR),
     "markercluster": Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
 }
-PAGE_PARAMS = PLACE_PARAMS
 
 
 def snapshot() -> Snapshot:
@@ -119,7 +118,7 @@ def html_page(template: str, snap: Snapshot, key: str, context: dict):
 def index():
     snap = snapshot()
     query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"],
-                                 allowed=PAGE_PARAMS)
+                                 allowed=PLACE_PARAMS)
     return html_page("explorer.html", snap, request.full_path,
                      page_context(snap, query, "explorer"))
 
