@@ -34,10 +34,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["RELOAD_INTERVAL"] > 0 and not app.testing:
         start_watcher(app.extensions["store"], app.config["RELOAD_INTERVAL"])
 
-    from .web import api, embed, http, pages, planner
+    from .web import api, embed, http, offers, pages, places, planner
 
     http.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(offers.bp)
+    app.register_blueprint(places.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(planner.bp)
     app.register_blueprint(embed.bp)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .offerindex import is_bookable
+
 LANGS = ("de", "en")
 VIEWS = ("full", "map")
 
@@ -24,27 +26,62 @@ def pick(labels: Any, lang: str) -> Any:
     return labels
 
 
+def derived(offers: list[dict], key: str, taxonomy: dict, section: str) -> list[str]:
+    """A place's topics or groups: those of its offers that have not ended, in taxonomy order."""
+    found = {v for o in offers if o.get("status", "active") != "ended" for v in o.get(key, [])}
+    return [k for k in taxonomy[section] if k in found]
+
+
+def localise_offer(o: dict[str, Any], taxonomy: dict, lang: str) -> dict[str, Any]:
+    """The API's view of one offer (without its place) with labels in ``lang``."""
+    def label(section: str, key: str | None) -> str | None:
+        return pick(taxonomy[section].get(key), lang) if key else None
+
+    cost = o.get("cost", "unknown")
+    return {
+        "id": o["id"],
+        "title": pick(o.get("title"), lang),
+        "description": pick(o.get("description"), lang),
+        "topics": o.get("topics", []),
+        "topic_labels": [label("topics", t) for t in o.get("topics", [])],
+        "groups": o.get("groups", []),
+        "group_labels": [label("groups", g) for g in o.get("groups", [])],
+        "format": o.get("format"),
+        "format_label": label("formats", o.get("format")),
+        "grade_min": o.get("grade_min"),
+        "grade_max": o.get("grade_max"),
+        "age_min": o.get("age_min"),
+        "age_max": o.get("age_max"),
+        "cost": cost,
+        "cost_label": label("costs", cost),
+        "price_eur": o.get("price_eur"),
+        "price_note": pick(o.get("price_note"), lang),
+        "but_eligible": o.get("but_eligible"),
+        "group_size": o.get("group_size"),
+        "duration_min": o.get("duration_min"),
+        "languages": o.get("languages", []),
+        "booking": o.get("booking"),
+        "group_booking": o.get("group_booking"),
+        "bookable": is_bookable(o),
+        "when": o.get("when"),
+        "status": o.get("status", "active"),
+        "ended_on": o.get("ended_on"),
+        "source": o.get("source"),
+        "ics": f"/api/offers/{o['id']}.ics",
+    }
+
+
 def localise(feature: dict[str, Any], taxonomy: dict, lang: str) -> dict[str, Any]:
     """The API's view of one place: whitelisted properties with labels in ``lang``."""
     p = feature["properties"]
     address = p.get("address") or {}
+    offers = p.get("offers") or []
+    topics = derived(offers, "topics", taxonomy, "topics")
+    groups = derived(offers, "groups", taxonomy, "groups")
 
     def label(section: str, key: str | None) -> str | None:
         return pick(taxonomy[section].get(key), lang) if key else None
 
-    offers = [
-        {
-            "title": pick(o.get("title"), lang),
-            "format": o.get("format"),
-            "format_label": label("formats", o.get("format")),
-            "grade_min": o.get("grade_min"),
-            "grade_max": o.get("grade_max"),
-            "cost": o.get("cost", "unknown"),
-            "cost_label": label("costs", o.get("cost", "unknown")),
-            "booking_url": o.get("booking_url"),
-        }
-        for o in p.get("offers") or []
-    ]
     properties = {
         "id": feature["id"],
         "name": p["name"],
@@ -55,15 +92,16 @@ def localise(feature: dict[str, Any], taxonomy: dict, lang: str) -> dict[str, An
         "stadtteil": p.get("stadtteil"),
         "stadtbezirk": p.get("stadtbezirk"),
         "website": p.get("website"),
-        "topics": p.get("topics", []),
-        "topic_labels": [label("topics", t) for t in p.get("topics", [])],
-        "groups": p.get("groups", []),
-        "group_labels": [label("groups", g) for g in p.get("groups", [])],
-        "offers": offers,
+        "topics": topics,
+        "topic_labels": [label("topics", t) for t in topics],
+        "groups": groups,
+        "group_labels": [label("groups", g) for g in groups],
+        "offers": [localise_offer(o, taxonomy, lang) for o in offers],
         "wheelchair": p.get("wheelchair"),
         "transit": p.get("transit"),
         "checked": p.get("checked"),
         "coordinate_source": p.get("coordinate_source"),
+        "url": f"/places/{feature['id']}",
     }
     return {
         "type": "Feature",
@@ -71,6 +109,24 @@ def localise(feature: dict[str, Any], taxonomy: dict, lang: str) -> dict[str, An
         "geometry": feature["geometry"],
         "properties": properties,
     }
+
+
+PLACE_OF_OFFER = ("id", "name", "kind", "kind_label", "address", "stadtteil", "stadtbezirk",
+                  "url")
+
+
+def offer_feature(offer: dict[str, Any], place: dict[str, Any], view: str) -> dict[str, Any]:
+    """One offer at its place's point; ``place`` is the localised place feature."""
+    pp = place["properties"]
+    if view == "map":
+        props = {k: offer[k] for k in ("id", "title", "format", "format_label", "cost",
+                                       "age_min", "age_max", "status", "bookable")}
+    else:
+        props = dict(offer)
+    props["place"] = {k: pp[k] for k in PLACE_OF_OFFER}
+    props["url"] = f"{pp['url']}#offer-{offer['id']}"
+    return {"type": "Feature", "id": offer["id"], "geometry": place["geometry"],
+            "properties": props}
 
 
 def map_view(full: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +148,11 @@ def encode_feature(feature: dict[str, Any]) -> bytes:
 
 def with_distance(feature: bytes, distance_m: int) -> bytes:
     return b'%s,"distance_m":%d}}' % (feature[:-2], distance_m)
+
+
+def with_members(feature: bytes, members: bytes) -> bytes:
+    """Append pre-encoded ``,"key":value`` members to a feature's properties."""
+    return b"%s%s}}" % (feature[:-2], members)
 
 
 def collection(parts: list[bytes], extra: dict[str, Any] | None = None) -> bytes:

@@ -23,11 +23,15 @@ from .schema import (
     validate_places,
     validate_taxonomy,
 )
+from .schema_files import load_holidays, validate_synonyms
+from .when import NO_HOLIDAYS, Holidays
 
 PLACES_FILE = "places.geojson"
 TAXONOMY_FILE = "taxonomy.json"
 AREAS_FILE = "areas.geojson"
 GAZETTEER_FILE = "gazetteer.json"
+HOLIDAYS_FILE = "school_holidays.json"
+SYNONYMS_FILE = "synonyms.json"
 
 
 @dataclass
@@ -39,6 +43,8 @@ class Dataset:
     areas: gpd.GeoDataFrame  # index: area id; EPSG:4326
     gazetteer: list[dict[str, Any]]
     version: str  # hash of the files' bytes: changes whenever any file changes
+    holidays: Holidays = NO_HOLIDAYS
+    synonyms: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
 
@@ -112,6 +118,8 @@ def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> 
         "places": data_dir / PLACES_FILE,
         "areas": Path(areas_file) if areas_file else data_dir / AREAS_FILE,
         "gazetteer": data_dir / GAZETTEER_FILE,
+        "holidays": data_dir / HOLIDAYS_FILE,
+        "synonyms": data_dir / SYNONYMS_FILE,
     }
     problems: list[Problem] = []
     raw: dict[str, Any] = {}
@@ -128,7 +136,11 @@ def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> 
     problems += validate_taxonomy(raw["taxonomy"], str(paths["taxonomy"]))
     if problems:  # place checks need a sound taxonomy
         raise DataError(problems)
-    problems += validate_places(raw["places"], str(paths["places"]), raw["taxonomy"])
+    holidays, holiday_problems = load_holidays(raw["holidays"], str(paths["holidays"]))
+    problems += holiday_problems
+    problems += validate_synonyms(raw["synonyms"], str(paths["synonyms"]), raw["taxonomy"])
+    problems += validate_places(raw["places"], str(paths["places"]), raw["taxonomy"],
+                                holidays)
     problems += validate_gazetteer(raw["gazetteer"], str(paths["gazetteer"]))
     try:
         areas = areas_frame(raw["areas"], str(paths["areas"]))
@@ -142,5 +154,7 @@ def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> 
         areas=areas,
         gazetteer=raw["gazetteer"],
         version=digest.hexdigest()[:16],
+        holidays=holidays,
+        synonyms=raw["synonyms"],
         sources={k: str(v) for k, v in paths.items()},
     )

@@ -7,21 +7,28 @@ masks (no per-request GeoDataFrame work, see ../shared/PERFORMANCE.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from .store import Snapshot, mask_of
+from .matching import haversine_m, match  # noqa: F401 (haversine_m: public helper)
+from .offerindex import STATUS_CODES
+from .store import Snapshot
 from .text import fold
 
-EARTH_RADIUS_M = 6_371_008.8
 MAX_Q_LENGTH = 200
 MAX_RADIUS_KM = 100.0
 LIST_PARAMS = ("topic", "group", "kind")
-PLACE_PARAMS = frozenset({*LIST_PARAMS, "q", "area", "near", "radius_km", "bbox", "lang"})
-API_PARAMS = PLACE_PARAMS | {"view"}
+OFFER_PARAMS = frozenset({"age", "grade", "from", "to", "cost", "format", "bookable",
+                          "status"})
+PLACE_PARAMS = frozenset({*LIST_PARAMS, *OFFER_PARAMS, "q", "area", "near", "radius_km",
+                          "bbox", "lang"})
+API_PARAMS = PLACE_PARAMS | {"view", "sort"}
+SORTS = ("distance", "relevance", "name", "date")
+TRUE, FALSE = frozenset({"1", "true", "yes"}), frozenset({"0", "false", "no"})
 
 
 class ParamError(ValueError):
@@ -97,6 +104,78 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     return (w, s, e, n)
 
 
+def parse_int(parameter: str, text: str, low: int, high: int) -> int:
+    if not text.strip().isascii() or not text.strip().isdigit():
+        raise ParamError(parameter, f"{text!r} is not a whole number")
+    value = int(text)
+    if not low <= value <= high:
+        raise ParamError(parameter, f"{text!r} is outside {low}..{high}")
+    return value
+
+
+def parse_date(parameter: str, text: str, snapshot: Snapshot) -> dt.date:
+    try:
+        value = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ParamError(parameter, f"{text!r} is not a date (YYYY-MM-DD)") from None
+    cal = snapshot.offers.calendar
+    last = cal.date(cal.n_days - 1)
+    if not cal.first <= value <= last:
+        raise ParamError(parameter, f"{value} is outside the calendar "
+                         f"{cal.first}..{last}")
+    return value
+
+
+def parse_cost(text: str) -> str | float:
+    if text.strip().lower() == "free":
+        return "free"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParamError("cost", f"{text!r} is neither 'free' nor a maximum in EUR") from None
+    if not math.isfinite(value) or not 0 <= value <= 10_000:
+        raise ParamError("cost", f"{text!r} is outside 0..10000 EUR")
+    return value
+
+
+def parse_offer_args(args: MultiArgs, snapshot: Snapshot) -> dict:
+    """The offer-level filters (age, grade, dates, cost, format, bookable, status)."""
+    out: dict = {}
+    if args.get("age"):
+        out["age"] = parse_int("age", args["age"], 0, 120)
+    if args.get("grade"):
+        out["grade"] = parse_int("grade", args["grade"], 0, 13)
+    if args.get("from"):
+        out["date_from"] = parse_date("from", args["from"], snapshot)
+    if args.get("to"):
+        out["date_to"] = parse_date("to", args["to"], snapshot)
+    if out.get("date_from") and out.get("date_to") and out["date_to"] < out["date_from"]:
+        raise ParamError("to", f"{out['date_to']} is before from={out['date_from']}")
+    if args.get("cost"):
+        out["cost"] = parse_cost(args["cost"])
+    formats = split_list(args.getlist("format"))
+    for value in formats:
+        if value not in snapshot.taxonomy["formats"]:
+            raise ParamError("format", f"unknown value {value!r} (known: "
+                             + ", ".join(snapshot.taxonomy["formats"]) + ")")
+    out["formats"] = tuple(formats)
+    if args.get("bookable"):
+        flag = args["bookable"].strip().lower()
+        if flag not in TRUE | FALSE:
+            raise ParamError("bookable", f"{args['bookable']!r} is not 1/true or 0/false")
+        out["bookable"] = flag in TRUE
+    statuses = split_list(args.getlist("status"))
+    if statuses == ["all"]:
+        statuses = list(STATUS_CODES)
+    for value in statuses:
+        if value not in STATUS_CODES:
+            raise ParamError("status", f"unknown value {value!r} (known: "
+                             + ", ".join(STATUS_CODES) + ", all)")
+    if statuses:
+        out["statuses"] = tuple(statuses)
+    return out
+
+
 @dataclass(frozen=True)
 class PlaceQuery:
     topics: tuple[str, ...] = ()
@@ -109,6 +188,22 @@ class PlaceQuery:
     bbox: tuple[float, float, float, float] | None = None
     lang: str = "de"
     view: str = "full"
+    age: int | None = None
+    grade: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    cost: str | float | None = None
+    formats: tuple[str, ...] = ()
+    bookable: bool | None = None
+    statuses: tuple[str, ...] = ("active",)
+    sort: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        """Explicit sort, else by distance with near, by relevance with q, else by name."""
+        if self.sort:
+            return self.sort
+        return "distance" if self.near else "relevance" if self.q else "name"
 
     @classmethod
     def from_args(cls, args, snapshot: Snapshot, default_lang: str = "de",
@@ -147,54 +242,26 @@ class PlaceQuery:
         view = args.get("view") or "full"
         if view not in ("full", "map"):
             raise ParamError("view", f"{view!r} is not 'full' or 'map'")
+        sort = args.get("sort") or ""
+        if sort and sort not in SORTS:
+            raise ParamError("sort", f"{sort!r} is not one of {', '.join(SORTS)}")
+        if sort == "distance" and near is None:
+            raise ParamError("sort", "sort=distance needs near=LAT,LON")
+        if sort == "relevance" and not q:
+            raise ParamError("sort", "sort=relevance needs q")
         return cls(topics=lists["topics"], groups=lists["groups"], kinds=lists["kinds"],
                    q=q, area=area, near=near, radius_km=radius, bbox=bbox, lang=lang,
-                   view=view)
+                   view=view, sort=sort, **parse_offer_args(args, snapshot))
 
     def canonical(self) -> str:
         """A stable key for caching and ETags (same filters, same key)."""
         return repr((self.topics, self.groups, self.kinds, fold(self.q), self.area,
-                     self.near, self.radius_km, self.bbox, self.lang, self.view))
-
-
-def haversine_m(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    p1, p2 = math.radians(lat), np.radians(lats)
-    dphi = p2 - p1
-    dlmb = np.radians(lons) - math.radians(lon)
-    a = np.sin(dphi / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
+                     self.near, self.radius_km, self.bbox, self.lang, self.view, self.age,
+                     self.grade, self.date_from, self.date_to, self.cost, self.formats,
+                     self.bookable, self.statuses, self.sort))
 
 
 def apply(snapshot: Snapshot, query: PlaceQuery) -> tuple[np.ndarray, np.ndarray | None]:
-    """Indices of matching places (sorted by distance with ``near``) and their distances."""
-    mask = np.ones(len(snapshot.ids), dtype=bool)
-    vocab = snapshot.vocab
-    if query.topics:
-        mask &= (snapshot.topic_bits & mask_of(list(query.topics), vocab["topics"])) != 0
-    if query.groups:
-        mask &= (snapshot.group_bits & mask_of(list(query.groups), vocab["groups"])) != 0
-    if query.kinds:
-        codes = [vocab["kinds"].index(k) for k in query.kinds]
-        mask &= np.isin(snapshot.kind_codes, codes)
-    if query.area:
-        mask &= snapshot.area_masks[query.area]
-    if query.bbox:
-        w, s, e, n = query.bbox
-        mask &= (snapshot.lon >= w) & (snapshot.lon <= e)
-        mask &= (snapshot.lat >= s) & (snapshot.lat <= n)
-    if query.q:
-        needle = fold(query.q)
-        candidates = np.flatnonzero(mask)
-        hits = [i for i in candidates if needle in snapshot.search[i]]
-        mask[:] = False
-        mask[hits] = True
-    indices = np.flatnonzero(mask)
-    if query.near is None:
-        return indices, None
-    distances = haversine_m(query.near[0], query.near[1], snapshot.lat[indices],
-                            snapshot.lon[indices])
-    if query.radius_km is not None:
-        keep = distances <= query.radius_km * 1000
-        indices, distances = indices[keep], distances[keep]
-    order = np.argsort(distances, kind="stable")
-    return indices[order], distances[order]
+    """Indices of matching places in answer order, and their distances with ``near``."""
+    found = match(snapshot, query)
+    return found.places, found.distances

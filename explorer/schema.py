@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .schema_offer import check_offer
+from .when import NO_HOLIDAYS, Holidays
+
 # Bochum's extent with a small margin (the city spans about 7.10-7.35 E, 51.41-51.53 N).
 BOCHUM_BBOX = (7.10, 51.40, 7.35, 51.54)  # W, S, E, N
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -143,26 +146,8 @@ def _check_point(c: _Checker, geometry: Any) -> None:
         c.add("geometry.coordinates", f"[{lon}, {lat}] is outside Bochum {BOCHUM_BBOX}")
 
 
-def _check_offer(c: _Checker, offer: Any, i: int, tax: dict) -> None:
-    field = f"offers[{i}]"
-    if not isinstance(offer, dict):
-        c.add(field, "must be an object")
-        return
-    c.labels(offer, "title", f"{field}.title")
-    if not known(offer.get("format"), tax["formats"]):
-        c.add(f"{field}.format", f"unknown format {offer.get('format')!r}")
-    if not known(offer.get("cost", "unknown"), tax["costs"]):
-        c.add(f"{field}.cost", f"unknown cost {offer.get('cost')!r}")
-    grades = [offer.get("grade_min"), offer.get("grade_max")]
-    for name, g in zip(("grade_min", "grade_max"), grades, strict=True):
-        if g is not None and (not isinstance(g, int) or isinstance(g, bool) or not 0 <= g <= 13):
-            c.add(f"{field}.{name}", "must be a whole number 0-13 or null")
-    if all(isinstance(g, int) for g in grades) and grades[0] > grades[1]:
-        c.add(f"{field}.grade_min", "is greater than grade_max")
-    c.url(offer.get("booking_url"), f"{field}.booking_url")
-
-
-def validate_place(feature: Any, file: str, tax: dict, index: int) -> list[Problem]:
+def validate_place(feature: Any, file: str, tax: dict, index: int,
+                   holidays: Holidays = NO_HOLIDAYS, seen: set | None = None) -> list[Problem]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         return [Problem(file, f"#{index}", "type", "must be a GeoJSON Feature")]
     pid = feature.get("id")
@@ -197,14 +182,16 @@ def validate_place(feature: Any, file: str, tax: dict, index: int) -> list[Probl
         c.url(source.get("url"), "coordinate_source.url")
     c.url(props.get("website"), "website")
     c.labels(props, "description", "description")
-    c.ids(props.get("topics"), "topics", tax["topics"])
-    c.ids(props.get("groups"), "groups", tax["groups"])
+    for derived in ("topics", "groups"):
+        if derived in props:
+            c.add(derived, "is derived from the offers; give it on each offer instead")
     offers = props.get("offers", [])
     if not isinstance(offers, list):
         c.add("offers", "must be a list")
     else:
+        seen = set() if seen is None else seen
         for i, offer in enumerate(offers):
-            _check_offer(c, offer, i, tax)
+            check_offer(c, offer, i, tax, holidays, seen)
     wheelchair = props.get("wheelchair")
     if wheelchair is not None and not known(wheelchair, WHEELCHAIR):
         c.add("wheelchair", "must be 'yes', 'limited', 'no' or null")
@@ -223,7 +210,8 @@ def validate_place(feature: Any, file: str, tax: dict, index: int) -> list[Probl
     return c.problems
 
 
-def validate_places(collection: Any, file: str, tax: dict) -> list[Problem]:
+def validate_places(collection: Any, file: str, tax: dict,
+                    holidays: Holidays = NO_HOLIDAYS) -> list[Problem]:
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         return [Problem(file, "-", "type", "must be a GeoJSON FeatureCollection")]
     features = collection.get("features")
@@ -231,8 +219,9 @@ def validate_places(collection: Any, file: str, tax: dict) -> list[Problem]:
         return [Problem(file, "-", "features", "must be a list")]
     problems: list[Problem] = []
     seen: set[str] = set()
+    offer_ids: set[str] = set()  # unique across the whole data set
     for i, feature in enumerate(features):
-        problems += validate_place(feature, file, tax, i)
+        problems += validate_place(feature, file, tax, i, holidays, offer_ids)
         pid = feature.get("id") if isinstance(feature, dict) else None
         if isinstance(pid, str):
             if pid in seen:

@@ -6,14 +6,15 @@ request half-old, half-new data, and a failed reload leaves the last good snapsh
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,19 +23,12 @@ import shapely
 from . import geojson
 from .layers import Layer, load_layers
 from .load import Dataset, load_dataset
+from .offerindex import STATUS_CODES, OfferIndex
 from .schema import DataError, Problem
+from .search import SearchIndex
 from .text import fold
 
 log = logging.getLogger(__name__)
-
-
-def _bits(values: list[list[str]], vocabulary: list[str]) -> np.ndarray:
-    position = {v: i for i, v in enumerate(vocabulary)}
-    out = np.zeros(len(values), dtype=np.uint64)
-    for row, items in enumerate(values):
-        for item in items:
-            out[row] |= np.uint64(1) << np.uint64(position[item])
-    return out
 
 
 def mask_of(ids: list[str], vocabulary: list[str]) -> np.uint64:
@@ -45,21 +39,45 @@ def mask_of(ids: list[str], vocabulary: list[str]) -> np.uint64:
     return out
 
 
-def search_text(props: dict[str, Any]) -> str:
-    parts = [props.get("name", "")]
-    parts += [v for v in (props.get("description") or {}).values() if isinstance(v, str)]
-    for offer in props.get("offers") or []:
-        parts += [v for v in (offer.get("title") or {}).values() if isinstance(v, str)]
-    return fold(" \n ".join(parts))
+class Encoded:
+    """Pre-encoded place and offer features per (kind, view, lang), built on first use.
 
+    Lazily, so a language or the offers' view nobody asks for costs no memory; a lock
+    makes the first build happen once even under concurrent requests."""
 
-def serialise(served: list[dict], taxonomy: dict) -> dict[tuple[str, str], list[bytes]]:
-    out: dict[tuple[str, str], list[bytes]] = {}
-    for lang in geojson.LANGS:
-        full = [geojson.localise(f, taxonomy, lang) for f in served]
-        out[("full", lang)] = [geojson.encode_feature(f) for f in full]
-        out[("map", lang)] = [geojson.encode_feature(geojson.map_view(f)) for f in full]
-    return out
+    def __init__(self, served: list[dict], taxonomy: dict):
+        self._served, self._taxonomy = served, taxonomy
+        self._lock = threading.Lock()
+        self._parts: dict[tuple[str, str, str], list[bytes]] = {}
+
+    def _build(self, lang: str) -> None:
+        full = [geojson.localise(f, self._taxonomy, lang) for f in self._served]
+        parts = self._parts
+        parts[("place", "full", lang)] = [geojson.encode_feature(f) for f in full]
+        parts[("place", "map", lang)] = [geojson.encode_feature(geojson.map_view(f))
+                                         for f in full]
+        for view in geojson.VIEWS:
+            parts[("offer", view, lang)] = [
+                geojson.encode_feature(geojson.offer_feature(o, f, view))
+                for f in full for o in f["properties"]["offers"]]
+        parts[("brief", "-", lang)] = [
+            json.dumps({"id": o["id"], "title": o["title"]}, ensure_ascii=False,
+                       separators=(",", ":"))[:-1].encode()
+            for f in full for o in f["properties"]["offers"]]
+
+    def get(self, kind: str, view: str, lang: str) -> list[bytes]:
+        key = (kind, view, lang)
+        found = self._parts.get(key)
+        if found is None:
+            with self._lock:
+                if key not in self._parts:
+                    self._build(lang)
+            found = self._parts[key]
+        return found
+
+    def __getitem__(self, key: tuple[str, str]) -> list[bytes]:
+        """Place features by (view, lang), as before offers existed."""
+        return self.get("place", *key)
 
 
 @dataclass(frozen=True)
@@ -72,22 +90,29 @@ class Snapshot:
     positions: dict[str, int]
     lon: np.ndarray
     lat: np.ndarray
-    topic_bits: np.ndarray
+    topic_bits: np.ndarray  # per place: union of its offers that have not ended
     group_bits: np.ndarray
     kind_codes: np.ndarray
-    search: list[str]
+    offers: OfferIndex
+    search: SearchIndex
     area_masks: dict[str, np.ndarray]
-    features: dict[tuple[str, str], list[bytes]]  # (view, lang) -> feature JSON
+    features: Encoded
+    built_on: dt.date
+    served: list[dict]  # the geocoded place records as authored, in ``ids`` order
     pending: list[str]  # ids of records without coordinates (to be geocoded)
     layers: dict[str, Layer] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.time)
 
     @cached_property  # derived from immutable data: computed once, read on every request
     def version(self) -> str:
+        """Data files, layers and the calendar day (next dates move with it)."""
         layer_versions = "".join(layer.version for layer in self.layers.values())
-        if not layer_versions:
-            return self.dataset.version
-        return self.dataset.version + "-" + hashlib.sha256(layer_versions.encode()).hexdigest()[:6]
+        extra = layer_versions + self.built_on.isoformat()
+        return self.dataset.version + "-" + hashlib.sha256(extra.encode()).hexdigest()[:6]
+
+    @cached_property
+    def offer_positions(self) -> dict[str, int]:
+        return {oid: j for j, oid in enumerate(self.offers.ids)}
 
     @property
     def taxonomy(self) -> dict:
@@ -99,7 +124,8 @@ class Snapshot:
         return {k: list(tax[k]) for k in ("topics", "groups", "kinds")}
 
     @classmethod
-    def build(cls, dataset: Dataset, layers: dict[str, Layer] | None = None) -> Snapshot:
+    def build(cls, dataset: Dataset, layers: dict[str, Layer] | None = None,
+              today: dt.date | None = None) -> Snapshot:
         served = sorted((f for f in dataset.places if f.get("geometry")),
                         key=lambda f: fold(f["properties"]["name"]))
         pending = [f["id"] for f in dataset.places if not f.get("geometry")]
@@ -108,13 +134,22 @@ class Snapshot:
         lon = np.array([f["geometry"]["coordinates"][0] for f in served], dtype=float)
         lat = np.array([f["geometry"]["coordinates"][1] for f in served], dtype=float)
         kinds = list(tax["kinds"])
+        today = today or dt.date.today()
+        offers = OfferIndex.build(served, tax, dataset.holidays, today)
+        live = offers.status != STATUS_CODES["ended"]
+        topic_bits = np.zeros(len(served), np.uint64)
+        group_bits = np.zeros(len(served), np.uint64)
+        np.bitwise_or.at(topic_bits, offers.place[live], offers.topic_bits[live])
+        np.bitwise_or.at(group_bits, offers.place[live], offers.group_bits[live])
         frame = gpd.GeoDataFrame(
             {
                 "id": [f["id"] for f in served],
                 "name": [p["name"] for p in props],
                 "kind": [p["kind"] for p in props],
-                "topics": [list(p.get("topics", [])) for p in props],
-                "groups": [list(p.get("groups", [])) for p in props],
+                "topics": [geojson.derived(p.get("offers") or [], "topics", tax, "topics")
+                           for p in props],
+                "groups": [geojson.derived(p.get("offers") or [], "groups", tax, "groups")
+                           for p in props],
             },
             geometry=gpd.points_from_xy(lon, lat),
             crs="EPSG:4326",
@@ -130,12 +165,16 @@ class Snapshot:
             positions={pid: i for i, pid in enumerate(frame["id"])},
             lon=lon,
             lat=lat,
-            topic_bits=_bits([p.get("topics", []) for p in props], list(tax["topics"])),
-            group_bits=_bits([p.get("groups", []) for p in props], list(tax["groups"])),
+            topic_bits=topic_bits,
+            group_bits=group_bits,
             kind_codes=np.array([kinds.index(p["kind"]) for p in props], dtype=np.int16),
-            search=[search_text(p) for p in props],
+            offers=offers,
+            search=SearchIndex.build(served, offers.records, offers.place, tax,
+                                     dataset.synonyms),
             area_masks=area_masks,
-            features=serialise(served, tax),
+            features=Encoded(served, tax),
+            built_on=today,
+            served=served,
             pending=pending,
             layers=layers or {},
         )
@@ -202,7 +241,8 @@ def start_watcher(store: PlaceStore, interval: float) -> threading.Thread:
         while True:
             time.sleep(interval)
             try:
-                if files_signature(store) != store.seen_signature:
+                stale_day = store.snapshot.built_on != dt.date.today()
+                if stale_day or files_signature(store) != store.seen_signature:
                     store.reload()
             except Exception:  # the watcher must outlive any surprise in a data file
                 log.exception("reload failed unexpectedly; keeping the last good data")

@@ -39,13 +39,19 @@ VENDOR = {"leaflet": Path(xstatic.pkg.leaflet.BASE_DIR),
 MAP_PROPS = ["name", "kind", "kind_label", "stadtteil"]
 
 
+def topics_of(feature: dict) -> set[str]:
+    """What a naive app would do: the topics of the place's active offers."""
+    return {t for o in feature["properties"]["offers"] if o.get("status", "active") == "active"
+            for t in o["topics"]}
+
+
 def load(data_dir: Path) -> tuple[list[dict], gpd.GeoDataFrame]:
     features = json.loads((data_dir / "places.geojson").read_text(encoding="utf-8"))["features"]
     taxonomy = json.loads((data_dir / "taxonomy.json").read_text(encoding="utf-8"))
     rows = [{"id": f["id"], "name": f["properties"]["name"], "kind": f["properties"]["kind"],
              "kind_label": taxonomy["kinds"][f["properties"]["kind"]]["de"],
              "stadtteil": f["properties"].get("stadtteil"),
-             "topics": ",".join(f["properties"]["topics"])} for f in features]
+             "topics": ",".join(topics_of(f))} for f in features]
     frame = gpd.GeoDataFrame(
         rows, crs="EPSG:4326",
         geometry=gpd.points_from_xy([f["geometry"]["coordinates"][0] for f in features],
@@ -66,7 +72,7 @@ def folium_page(features: list[dict], topic: str) -> str:
     ]
     cluster.add_to(m)
     for f in features:
-        if topic and topic not in f["properties"]["topics"]:
+        if topic and topic not in topics_of(f):
             continue
         lon, lat = f["geometry"]["coordinates"]
         folium.Marker([lat, lon], tooltip=f["properties"]["name"]).add_to(cluster)

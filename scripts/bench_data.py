@@ -4,8 +4,9 @@ Each place is jittered around a real Stadtteil point of ``geodata/gazetteer.json
 density follows the city's districts, not a uniform box), gets the nearest Bochum postcode
 and the Stadtteil's Stadtbezirk, a name that fits its kind, German and English descriptions
 of realistic length (3-4 sentences), 1-4 topics (about a fifth of all places carry
-:data:`BENCH_TOPIC`), 1-4 target groups and 1-3 offers. Every record passes
-``explorer check``.
+:data:`BENCH_TOPIC`), 1-4 target groups and 3-7 offers (5 on average) with their own
+topics, groups, ages, costs and times (on request, weekly, dated sessions, seasons).
+Every record passes ``explorer check``.
 
     .venv/bin/python scripts/bench_data.py 10000 /tmp/bench-data   # writes a DATA_DIR
 """
@@ -31,7 +32,8 @@ BENCH_TOPIC = "physik"  # carried by ~20 % of places; datasette filter: topics__
 BENCH_TOPIC_SHARE = 0.2
 BBOX = (7.10, 51.40, 7.35, 51.54)  # W, S, E, N (explorer.schema.BOCHUM_BBOX)
 INNER = (7.105, 51.405, 7.345, 51.535)  # keep a small margin from the validation box
-COPIED_FILES = ("taxonomy.json", "areas.geojson", "gazetteer.json")
+COPIED_FILES = ("taxonomy.json", "areas.geojson", "gazetteer.json", "school_holidays.json",
+                "synonyms.json")
 
 KIND_WEIGHTS = {
     "school": 34, "school_lab": 10, "library": 9, "makerspace": 9, "garden": 8, "museum": 7,
@@ -125,6 +127,7 @@ STOP_SUFFIXES = ["Mitte", "Kirche", "Markt", "Schule", "Rathaus", "Bahnhof", "No
 LINES = ["302", "305", "306", "308", "310", "318", "CE31", "345", "346", "353", "354", "365",
          "376", "S1", "U35"]
 DATE0 = dt.date(2025, 1, 1)
+DATE1 = dt.date.today() - dt.timedelta(days=30)  # dated offers around "now", inside the calendar
 
 
 def slug(text: str) -> str:
@@ -183,19 +186,65 @@ def description(rng: random.Random, where: str, topic: str) -> dict[str, str]:
             "en": " ".join([first[1], *(DESC_EN[i] for i in rest)])}
 
 
-def offer(rng: random.Random, kind: str, topic: str, website: str, formats: list[str]) -> dict:
+def when(rng: random.Random) -> dict | None:
+    """A realistic mix: bookable on request, weekly times, dated sessions, seasons."""
+    roll = rng.random()
+    if roll < 0.4:
+        return {"type": "on_request"}
+    if roll < 0.7:
+        days = ",".join(rng.sample(["MO", "TU", "WE", "TH", "FR", "SA", "SU"],
+                                   rng.randint(1, 3)))
+        months = rng.choice(["", ";BYMONTH=3,4,5,6,7,8,9,10"])
+        hour = rng.choice([10, 14, 15, 16])
+        return {"type": "recurring", "dtstart": f"2026-01-0{rng.randint(1, 9)}T{hour}:00",
+                "duration_min": rng.choice([60, 90, 120]),
+                "rrule": f"FREQ=WEEKLY;BYDAY={days}{months}"}
+    if roll < 0.85:
+        first = DATE1 + dt.timedelta(days=rng.randint(0, 300))
+        sessions = []
+        for k in range(rng.randint(1, 4)):
+            start = dt.datetime.combine(first + dt.timedelta(days=7 * k), dt.time(15))
+            sessions.append({"start": start.isoformat(timespec="minutes"),
+                             "end": (start + dt.timedelta(hours=2)).isoformat(timespec="minutes"),
+                             "capacity": rng.choice([None, 12, 20, 30])})
+        return {"type": "sessions", "sessions": sessions}
+    if roll < 0.95:
+        start = DATE1 + dt.timedelta(days=rng.randint(0, 300))
+        return {"type": "season", "start": start.isoformat(),
+                "end": (start + dt.timedelta(days=rng.randint(5, 40))).isoformat()}
+    return None
+
+
+def offer(rng: random.Random, kind: str, topics: list[str], groups: list[str], oid: str,
+          website: str, formats: list[str]) -> dict:
     fmt = "school_profile" if kind == "school" and rng.random() < 0.5 else rng.choice(formats)
+    topic = rng.choice(topics)
     de, en = rng.choice(OFFERS[fmt])
     grade_min = rng.choice([None, 0, 1, 3, 5, 7, 9, 11])
     grade_max = None if grade_min is None else rng.randint(max(grade_min, 4), 13)
+    age_min = None
+    if grade_min is not None and rng.random() < 0.6:
+        age_min = grade_min + 5
+    cost = rng.choice(["free", "free", "paid", "on_request", "unknown"])
+    status = rng.choices(["active", "paused", "ended"], [90, 5, 5])[0]
     return {
+        "id": oid,
         "title": {"de": de.format(subject=SUBJECTS[topic]),
                   "en": capitalise(en.format(subject=SUBJECTS_EN[topic]))},
+        "topics": sorted(set(rng.sample(topics, rng.randint(1, min(2, len(topics)))))
+                         | {topic}),
+        "groups": rng.sample(groups, rng.randint(1, min(2, len(groups)))),
         "format": fmt,
         "grade_min": grade_min,
         "grade_max": grade_max,
-        "cost": rng.choice(["free", "free", "paid", "on_request", "unknown"]),
-        "booking_url": website + "/anmeldung" if rng.random() < 0.4 else None,
+        "age_min": age_min,
+        "age_max": None if age_min is None else grade_max + 7,
+        "cost": cost,
+        "price_eur": rng.choice([3.0, 5.0, 8.5, 12.0]) if cost == "paid" else None,
+        "booking": {"url": website + "/anmeldung"} if rng.random() < 0.4 else None,
+        "when": when(rng),
+        "status": status,
+        "source": {"url": website, "checked": "2026-11-24"},
     }
 
 
@@ -211,6 +260,7 @@ def place(rng: random.Random, i: int, districts: list[dict], postcodes: list[dic
     pid = f"{slug(name)[:60].strip('-')}-{i}"
     website = f"https://{slug(name)[:40].strip('-')}-{i}.example.org"
     formats = [f for f in taxonomy["formats"] if f != "school_profile"]
+    groups = rng.sample(list(taxonomy["groups"]), rng.randint(1, 4))
     transit = None
     if rng.random() < 0.7:
         transit = {"stop": f"{where.split('/')[0]} {rng.choice(STOP_SUFFIXES)}",
@@ -234,10 +284,8 @@ def place(rng: random.Random, i: int, districts: list[dict], postcodes: list[dic
             },
             "website": website,
             "description": description(rng, where, topics[0]),
-            "topics": topics,
-            "groups": rng.sample(list(taxonomy["groups"]), rng.randint(1, 4)),
-            "offers": [offer(rng, kind, topics[0], website, formats)
-                       for _ in range(rng.randint(1, 3))],
+            "offers": [offer(rng, kind, topics, groups, f"{pid}-o{k}", website, formats)
+                       for k in range(rng.randint(3, 7))],
             "wheelchair": rng.choice(["yes", "limited", "no", None]),
             "transit": transit,
             "checked": (DATE0 + dt.timedelta(days=rng.randint(0, 690))).isoformat(),
@@ -265,6 +313,11 @@ def write_dataset(target: Path, n: int, seed: int = SEED) -> Path:
     return target
 
 
+def union(props: dict, key: str) -> list[str]:
+    """A place's topics or groups: those of its offers that have not ended."""
+    return sorted({v for o in props["offers"] if o["status"] != "ended" for v in o[key]})
+
+
 def write_sqlite(data_dir: Path, db_path: Path) -> Path:
     """The same rows for datasette: one table, latitude/longitude columns, topics as text."""
     collection = json.loads((data_dir / "places.geojson").read_text(encoding="utf-8"))
@@ -282,8 +335,8 @@ def write_sqlite(data_dir: Path, db_path: Path) -> Path:
             lon, lat = f["geometry"]["coordinates"]
             rows.append((f["id"], p["name"], p["kind"], taxonomy["kinds"][p["kind"]]["de"],
                          p["address"]["street"], p["address"]["postcode"], p["stadtteil"],
-                         p["stadtbezirk"], lat, lon, json.dumps(p["topics"]),
-                         json.dumps(p["groups"]), p["website"], p["description"]["de"]))
+                         p["stadtbezirk"], lat, lon, json.dumps(union(p, "topics")),
+                         json.dumps(union(p, "groups")), p["website"], p["description"]["de"]))
         con.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         con.commit()
     finally:

@@ -51,7 +51,8 @@ def synthetic_snapshot(n: int, rng: np.random.Generator) -> Snapshot:
     places = [{"type": "Feature", "id": f"bench-{i}",
                "geometry": {"type": "Point", "coordinates": [round(lon[i], 6), round(lat[i], 6)]},
                "properties": {"name": f"Bench {i}", "kind": templates[k]["kind"],
-                              "topics": templates[k]["topics"], "groups": templates[k]["groups"],
+                              "offers": [dict(o, id=f"{o['id']}-{i}")
+                                         for o in templates[k]["offers"]],
                               "description": {"de": "synthetisch"}}}
               for i, k in enumerate(picks.tolist())]
     dataset = dataclasses.replace(dataset, places=places, version=f"bench-{n}")

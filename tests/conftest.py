@@ -23,6 +23,22 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def active_offers(feature: dict) -> list[dict]:
+    """The offers the API serves by default (status active)."""
+    return [o for o in feature["properties"].get("offers") or []
+            if o.get("status", "active") == "active"]
+
+
+def served_by_default(places: list[dict]) -> list[dict]:
+    """Places with at least one active offer: what ``/api/places`` lists unfiltered."""
+    return [f for f in places if active_offers(f)]
+
+
+def with_offer(places: list[dict], predicate) -> list[dict]:
+    """Places with an active offer for which ``predicate(offer)`` holds."""
+    return [f for f in places if any(predicate(o) for o in active_offers(f))]
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """A private copy of the curated data that a test may change."""

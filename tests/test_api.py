@@ -6,11 +6,11 @@ import pytest
 from shapely.geometry import Point, shape
 
 from explorer.load import load_dataset
-from explorer.query import haversine_m
-from tests.conftest import GEODATA
+from explorer.matching import haversine_m
+from tests.conftest import GEODATA, active_offers, served_by_default
 
 DATA = load_dataset(GEODATA)
-PLACES = {f["id"]: f for f in DATA.places}
+PLACES = {f["id"]: f for f in served_by_default(DATA.places)}  # with an active offer
 
 
 def ids(response) -> list[str]:
@@ -22,7 +22,9 @@ def ids(response) -> list[str]:
 
 
 def expected(predicate) -> set[str]:
-    return {pid for pid, f in PLACES.items() if predicate(f["properties"])}
+    """Places with an active offer that satisfies ``predicate(offer, place properties)``."""
+    return {pid for pid, f in PLACES.items()
+            if any(predicate(o, f["properties"]) for o in active_offers(f))}
 
 
 def test_all_places_without_filters(client):
@@ -36,36 +38,38 @@ def test_content_type_is_geojson(client):
 @pytest.mark.parametrize("topic", ["astronomie", "geowissenschaften", "informatik"])
 def test_topic_filter(client, topic):
     assert set(ids(client.get(f"/api/places?topic={topic}"))) == expected(
-        lambda p: topic in p["topics"])
+        lambda o, p: topic in o["topics"])
 
 
 def test_topic_any_of_comma_and_repeated_forms_agree(client):
-    want = expected(lambda p: {"astronomie", "chemie"} & set(p["topics"]))
+    want = expected(lambda o, p: {"astronomie", "chemie"} & set(o["topics"]))
     assert set(ids(client.get("/api/places?topic=astronomie,chemie"))) == want
     assert set(ids(client.get("/api/places?topic=astronomie&topic=chemie"))) == want
 
 
 def test_group_filter(client):
     assert set(ids(client.get("/api/places?group=kita"))) == expected(
-        lambda p: "kita" in p["groups"])
+        lambda o, p: "kita" in o["groups"])
 
 
 def test_parameters_combine_with_and(client):
-    want = expected(lambda p: "astronomie" in p["topics"] and "grundschule" in p["groups"])
+    want = expected(lambda o, p: "astronomie" in o["topics"] and "grundschule" in o["groups"])
     got = set(ids(client.get("/api/places?topic=astronomie&group=grundschule")))
     assert got == want and got  # the class-3 astronomy question has answers
 
 
 def test_kind_filter(client):
     assert set(ids(client.get("/api/places?kind=museum,zoo"))) == expected(
-        lambda p: p["kind"] in {"museum", "zoo"})
+        lambda o, p: p["kind"] in {"museum", "zoo"})
 
 
 @pytest.mark.parametrize("q", ["schülerlabor", "SCHUELERLABOR", "Schulerlabor"])
 def test_text_search_is_case_and_umlaut_insensitive(client, q):
     got = set(ids(client.get("/api/places", query_string={"q": q})))
     assert "alfried-krupp-schuelerlabor" in got
-    assert all("labor" in json.dumps(PLACES[i], ensure_ascii=False).lower() for i in got)
+    # a hit mentions a lab, or is a place of the kind "Schülerlabor" (taxonomy label)
+    assert all("labor" in json.dumps(PLACES[i], ensure_ascii=False).lower()
+               or PLACES[i]["properties"]["kind"] == "school_lab" for i in got)
 
 
 def test_text_search_covers_offers(client):
@@ -216,7 +220,7 @@ def test_gazetteer_lookup(client):
 
 def test_healthz_reports_version_and_counts(client):
     body = client.get("/healthz").get_json()
-    assert body["status"] == "ok" and body["counts"]["places"] == len(PLACES)
+    assert body["status"] == "ok" and body["counts"]["places"] == len(DATA.places)
     assert body["data_version"]
 
 
@@ -224,8 +228,8 @@ def test_map_view_is_compact_and_matches_full_view(client):
     full = client.get("/api/places?topic=physik").get_json()
     compact = client.get("/api/places?topic=physik&view=map").get_json()
     assert [f["id"] for f in full["features"]] == [f["id"] for f in compact["features"]]
-    assert set(compact["features"][0]["properties"]) == {"id", "name", "kind", "kind_label",
-                                                         "stadtteil"}
+    assert set(compact["features"][0]["properties"]) == {
+        "id", "name", "kind", "kind_label", "stadtteil", "matching_offers", "offers_matching"}
     near = client.get("/api/places?view=map&near=51.48,7.22").get_json()
     assert "distance_m" in near["features"][0]["properties"]
     bad = client.get("/api/places?view=huge")
@@ -234,7 +238,7 @@ def test_map_view_is_compact_and_matches_full_view(client):
 
 def test_repeated_query_is_served_from_the_body_cache(app, client):
     cache = app.extensions["body_cache"]
-    first = client.get("/api/places?group=sek2").data
+    first = client.get("/api/places?group=sek2&view=map").data
     hits = cache.hits
-    assert client.get("/api/places?group=sek2").data == first
+    assert client.get("/api/places?group=sek2&view=map").data == first
     assert cache.hits == hits + 1

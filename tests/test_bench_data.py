@@ -36,10 +36,15 @@ def test_300_synthetic_places_pass_validation_inside_bochum(tmp_path: Path):
         p = f["properties"]
         assert p["stadtbezirk"] in STADTBEZIRKE
         assert p["address"]["postcode"] in postcodes
-        assert 1 <= len(p["topics"]) <= 4 and 1 <= len(p["offers"]) <= 3
+        assert 1 <= len(bd.union(p, "topics")) <= 4 and 3 <= len(p["offers"]) <= 7
         assert len(p["description"]["de"]) >= 150
-    share = sum(bd.BENCH_TOPIC in f["properties"]["topics"] for f in dataset.places) / 300
+    share = sum(bd.BENCH_TOPIC in bd.union(f["properties"], "topics")
+                for f in dataset.places) / 300
     assert 0.12 <= share <= 0.28
+    offers = [o for f in dataset.places for o in f["properties"]["offers"]]
+    assert 4.5 <= len(offers) / 300 <= 5.5  # the offers issue: 5 per place on average
+    kinds = {(o["when"] or {}).get("type") for o in offers}
+    assert kinds == {"on_request", "recurring", "sessions", "season", None}
 
 
 def test_fixed_seed_and_sqlite_rows(tmp_path: Path):

@@ -7,10 +7,11 @@ import pytest
 
 from explorer import create_app
 from explorer.load import load_dataset
-from tests.conftest import GEODATA, LiveServer
+from tests.conftest import GEODATA, LiveServer, with_offer
 
 pytestmark = pytest.mark.browser
-ASTRO = [f for f in load_dataset(GEODATA).places if "astronomie" in f["properties"]["topics"]]
+ASTRO = with_offer(load_dataset(GEODATA).places,
+                   lambda o: "astronomie" in o["topics"])
 
 
 class HostPage:

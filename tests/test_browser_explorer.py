@@ -7,10 +7,11 @@ import pytest
 
 from explorer import create_app
 from explorer.load import load_dataset
-from tests.conftest import GEODATA, LiveServer
+from tests.conftest import GEODATA, LiveServer, served_by_default, with_offer
 
 pytestmark = pytest.mark.browser
 DATA = load_dataset(GEODATA)
+SERVED = served_by_default(DATA.places)
 READY = "() => document.body.dataset.state === 'ready'"
 
 
@@ -26,11 +27,11 @@ def marker_count(page) -> int:
 
 def test_filter_changes_list_and_markers_and_details_open(page, live_server):
     page.goto(live_server.url + "/")
-    wait_ready(page, len(DATA.places))
-    assert marker_count(page) == len(DATA.places)
-    assert page.locator("#result-list li").count() == len(DATA.places)
+    wait_ready(page, len(SERVED))
+    assert marker_count(page) == len(SERVED)
+    assert page.locator("#result-list li").count() == len(SERVED)
 
-    astro = [f for f in DATA.places if "astronomie" in f["properties"]["topics"]]
+    astro = with_offer(DATA.places, lambda o: "astronomie" in o["topics"])
     page.check("input[name=topic][value=astronomie]")
     wait_ready(page, len(astro))
     assert marker_count(page) == len(astro)
@@ -61,7 +62,7 @@ def test_details_open_from_a_marker(page, live_server):
 
 def test_shared_url_restores_the_filtered_view(page, live_server):
     page.goto(live_server.url + "/?group=kita&lang=en")
-    kita = [f for f in DATA.places if "kita" in f["properties"]["groups"]]
+    kita = with_offer(DATA.places, lambda o: "kita" in o["groups"])
     wait_ready(page, len(kita))
     assert page.locator("input[name=group][value=kita]").is_checked()
     assert page.locator("h1").inner_text() == "STEM learning places in Bochum"
@@ -128,7 +129,7 @@ def test_shared_url_keeps_several_kinds_odd_radius_and_bbox(page, live_server):
     query = parse_qs(urlsplit(page.url).query)
     assert query["kind"] == ["museum,zoo"] and query["radius_km"] == ["7.5"]
     assert query["bbox"] == ["7.1,51.4,7.35,51.54"]
-    want = [f for f in DATA.places if f["properties"]["kind"] in {"museum", "zoo"}]
+    want = [f for f in SERVED if f["properties"]["kind"] in {"museum", "zoo"}]
     names = page.locator(".result-name").all_inner_texts()
     assert 0 < len(names) <= len(want)
 
@@ -137,6 +138,6 @@ def test_reset_clears_filters_from_the_url(page, live_server):
     page.goto(live_server.url + "/?topic=astronomie&kind=planetarium")
     wait_ready(page, 1)
     page.click("#filters-reset")
-    wait_ready(page, len(DATA.places))
+    wait_ready(page, len(SERVED))
     assert "topic" not in parse_qs(urlsplit(page.url).query)
     assert not page.locator("input[name=topic][value=astronomie]").is_checked()

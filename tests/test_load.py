@@ -9,6 +9,9 @@ from explorer.load import load_dataset
 from explorer.schema import DataError
 from tests.conftest import GEODATA
 
+FIRST_OFFER = json.loads((GEODATA / "places.geojson").read_text(encoding="utf-8"))[
+    "features"][0]["properties"]["offers"][0]["id"]
+
 REQUIRED_TOPICS = ["mathematik", "informatik", "physik", "chemie", "biologie", "astronomie",
                    "geowissenschaften", "technik", "umwelt"]
 REQUIRED_GROUPS = ["kita", "grundschule", "sek1", "sek2", "familien", "lehrkraefte",
@@ -69,8 +72,31 @@ def test_invalid_json_names_file_line_and_column(data_dir):
         (lambda fs: fs[1].update(id=fs[0]["id"]), "id", "more than one record"),
         (lambda fs: fs[0]["geometry"].update(coordinates=[6.9, 51.45]), "geometry.coordinates",
          "outside Bochum"),
-        (lambda fs: fs[0]["properties"].update(topics=["alchemie"]), "topics", "alchemie"),
-        (lambda fs: fs[0]["properties"].update(groups=["rentner"]), "groups", "rentner"),
+        (lambda fs: fs[0]["properties"]["offers"][0].update(topics=["alchemie"]),
+         f"offers[{FIRST_OFFER}].topics", "alchemie"),
+        (lambda fs: fs[0]["properties"]["offers"][0].update(groups=["rentner"]),
+         f"offers[{FIRST_OFFER}].groups", "rentner"),
+        (lambda fs: fs[0]["properties"].update(topics=["physik"]), "topics", "derived"),
+        (lambda fs: fs[0]["properties"]["offers"][0].update(
+            grade_min=1, grade_max=4, age_min=14, age_max=16),
+         f"offers[{FIRST_OFFER}].age_min", "contradict"),
+        (lambda fs: fs[0]["properties"]["offers"][0].update(when={
+            "type": "recurring", "dtstart": "2026-03-01T15:00", "rrule": "FREQ=WEEKLY;BYDAI=SU"}),
+         f"offers[{FIRST_OFFER}].when.rrule", "unknown RRULE part 'BYDAI'"),
+        (lambda fs: fs[0]["properties"]["offers"][0].update(when={
+            "type": "sessions", "sessions": [{"start": "2026-12-05T15:00",
+                                              "end": "2026-12-05T14:00"}]}),
+         f"offers[{FIRST_OFFER}].when.sessions[0].end", "before its start"),
+        (lambda fs: fs[0]["properties"]["offers"][0].update(when={
+            "type": "season", "school_holidays": "ferien-auf-dem-mond"}),
+         f"offers[{FIRST_OFFER}].when.school_holidays", "unknown NRW school holidays"),
+        (lambda fs: fs[0]["properties"]["offers"][0].update(ended_on="2024-12-31"),
+         f"offers[{FIRST_OFFER}].ended_on", "status is not 'ended'"),
+        (lambda fs: fs[0]["properties"]["offers"][0].update(cost="free", price_eur=5),
+         f"offers[{FIRST_OFFER}].price_eur", "not 'paid'"),
+        (lambda fs: fs[1]["properties"]["offers"][0].update(
+            id=fs[0]["properties"]["offers"][0]["id"]),
+         f"offers[{FIRST_OFFER}].id", "more than one offer"),
         (lambda fs: fs[0]["properties"].update(kind="castle"), "kind", "castle"),
         (lambda fs: fs[0]["properties"].update(website="javascript:alert(1)"), "website",
          "http(s) URL"),
@@ -79,7 +105,7 @@ def test_invalid_json_names_file_line_and_column(data_dir):
         (lambda fs: fs[0]["properties"].update(description={"en": "only English"}),
          "description.de", "non-empty"),
         (lambda fs: fs[0]["properties"]["offers"][0].update(grade_min=9, grade_max=3),
-         "offers[0].grade_min", "greater"),
+         f"offers[{FIRST_OFFER}].grade_min", "greater"),
         (lambda fs: fs[0]["properties"].update(checked="yesterday"), "checked", "ISO date"),
         (lambda fs: fs[0].update(id="Not A Slug"), "id", "slug"),
         (lambda fs: fs[0]["properties"].update(stadtbezirk="Dortmund"), "stadtbezirk",
@@ -95,7 +121,7 @@ def test_bad_record_is_reported_with_file_record_and_field(data_dir, change, fie
 
 def test_all_problems_are_reported_at_once(data_dir):
     def break_two(features):
-        features[0]["properties"]["topics"] = ["x"]
+        features[0]["properties"]["offers"][0]["topics"] = ["x"]
         features[5]["properties"]["kind"] = "y"
     edit_places(data_dir, break_two)
     assert len(problems_of(data_dir)) == 2
@@ -137,8 +163,8 @@ def test_check_command_passes_on_real_data():
 def test_check_command_lists_problems_and_fails(data_dir):
     from click.testing import CliRunner
 
-    edit_places(data_dir, lambda fs: fs[2]["properties"].update(topics=["zauberei"]))
+    edit_places(data_dir, lambda fs: fs[2]["properties"]["offers"][0].update(topics=["zauberei"]))
     result = CliRunner().invoke(cli, ["check", "--data-dir", str(data_dir)])
     assert result.exit_code == 1
-    assert "zauberei" in result.output and "field 'topics'" in result.output
+    assert "zauberei" in result.output and ".topics'" in result.output
     assert "Traceback" not in result.output

@@ -97,13 +97,13 @@ def test_reload_with_bad_data_keeps_serving_last_good(data_dir, app_config):
     before = client.get("/api/places").get_json()["count"]
     path = data_dir / "places.geojson"
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["features"][3]["properties"]["topics"] = ["nonsense"]
+    data["features"][3]["properties"]["offers"][0]["topics"] = ["nonsense"]
     path.write_text(json.dumps(data), encoding="utf-8")
     assert store.reload() is False
     assert client.get("/api/places").get_json()["count"] == before
     health = client.get("/healthz").get_json()
     assert health["status"] == "degraded"
-    assert any("places.geojson" in e and "'topics'" in e and data["features"][3]["id"] in e
+    assert any("places.geojson" in e and "topics'" in e and data["features"][3]["id"] in e
                for e in health["last_reload_error"])
 
 

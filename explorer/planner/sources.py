@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..geojson import pick
-from ..query import apply
+from ..matching import match
 from ..store import Snapshot
 from .analysis import DEMAND_GROUPS, Coverage, Points, analyse, encode_groups
 from .geometry import Region, StudyArea, geometry_to_metric, to_metric
@@ -53,9 +53,14 @@ def _text(value: Any) -> str:
 def offers_from(snapshot: Snapshot, params: CoverageParams,
                 metric: tuple[np.ndarray, np.ndarray]) -> Points:
     """Places matching the explorer's filters, with their stages as demand-group bits."""
-    indices, _ = apply(snapshot, params.place_query())
+    found = match(snapshot, params.place_query())
+    indices = found.places
     vocab = snapshot.vocab["groups"]
-    source_bits = snapshot.group_bits[indices]
+    # the groups of the *matching* offers: a place serves those, not all of its groups
+    owners = snapshot.offers.place[found.offers]
+    per_place = np.zeros(len(snapshot.ids), np.uint64)
+    np.bitwise_or.at(per_place, owners, snapshot.offers.group_bits[found.offers])
+    source_bits = per_place[indices]
     bits = np.zeros(len(indices), np.uint8)
     for j, group in enumerate(DEMAND_GROUPS):
         if group in vocab:

@@ -53,6 +53,12 @@
       .replace(/\s+/g, " ").trim();
   }
 
+  function formatDate(iso) {
+    var d = new Date(iso + "T12:00:00");
+    return d.toLocaleDateString(cfg.lang === "de" ? "de-DE" : "en-GB",
+      { weekday: "short", day: "numeric", month: "short" });
+  }
+
   function formatDistance(m) {
     if (m === undefined || m === null) return "";
     return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1).replace(".", cfg.lang === "de" ? "," : ".") + " km";
@@ -69,14 +75,15 @@
       });
       return p;
     }
-    ["topic", "group", "kind"].forEach(function (name) {
+    ["topic", "group", "kind", "cost", "bookable"].forEach(function (name) {
       var values = Array.prototype.filter.call(form.elements[name] || [], function (c) { return c.checked; })
         .map(function (c) { return c.value; });
       if (values.length) p.set(name, values.join(","));
     });
-    ["q", "area", "near", "radius_km", "bbox"].forEach(function (name) {
+    ["q", "area", "near", "radius_km", "bbox", "age", "from", "to", "grade", "format", "status"].forEach(function (name) {
       var field = form.elements[name];
-      var v = field ? field.value.trim() : "";
+      if (field && !field.tagName && field.length) field = field[0];  // RadioNodeList
+      var v = field && field.type !== "checkbox" ? field.value.trim() : "";
       if (v) p.set(name, v);
     });
     if (p.has("radius_km") && !p.has("near")) p.delete("radius_km");
@@ -195,6 +202,18 @@
       button.appendChild(el("span", { "class": "result-meta" }, meta));
       button.addEventListener("click", function () { openDetails(f.id, true); });
       li.appendChild(button);
+      var offers = f.properties.offers_matching || [];
+      if (offers.length) {
+        var ul = el("ul", { "class": "result-offers" });
+        offers.slice(0, 3).forEach(function (o) {
+          var text = o.title + (o.next_date ? " · " + T.next_date + " " + formatDate(o.next_date) : "");
+          ul.appendChild(el("li", {}, text));
+        });
+        if (offers.length > 3) ul.appendChild(el("li", {}, "+" + (offers.length - 3)));
+        li.appendChild(ul);
+      }
+      li.appendChild(el("a", { href: "/places/" + encodeURIComponent(f.id) + "?lang=" + cfg.lang,
+        "class": "result-page" }, T.place_page));
       list.appendChild(li);
     });
     if (shown.length < features.length) {
@@ -260,6 +279,7 @@
       row(dl, T.transit, p.transit.stop + (p.transit.lines && p.transit.lines.length ? " (" + p.transit.lines.join(", ") + ")" : ""));
     }
     row(dl, T.website, externalLink(p.website));
+    row(dl, T.place_page, el("a", { href: "/places/" + encodeURIComponent(id) + "?lang=" + cfg.lang, id: "details-page-link" }, p.name));
     row(dl, T.checked, p.checked);
     if (p.coordinate_source) row(dl, T.coordinate_source, p.coordinate_source.text);
     detailsBody.appendChild(dl);
@@ -270,12 +290,14 @@
         var li = el("li");
         li.appendChild(el("strong", {}, o.title));
         var bits = [o.format_label];
+        if (o.status && o.status !== "active") bits.push(T["status_" + o.status]);
+        if (o.age_min !== null && o.age_min !== undefined) bits.push(T.ages + " " + o.age_min + (o.age_max !== null && o.age_max !== undefined ? "–" + o.age_max : "+"));
         if (o.grade_min !== null && o.grade_min !== undefined) {
           bits.push(T.grades + " " + o.grade_min + (o.grade_max !== null && o.grade_max !== o.grade_min ? "–" + o.grade_max : ""));
         }
         if (o.cost_label) bits.push(o.cost_label);
         li.appendChild(el("span", { "class": "offer-meta" }, " · " + bits.filter(Boolean).join(" · ")));
-        var booking = externalLink(o.booking_url, T.booking);
+        var booking = o.status === "active" ? externalLink((o.booking || {}).url, T.booking) : null;
         if (booking) { li.appendChild(document.createTextNode(" ")); li.appendChild(booking); }
         ul.appendChild(li);
       });
@@ -474,7 +496,7 @@
         refresh();
       });
       form.addEventListener("input", function (e) {
-        if (!e.target || e.target.name !== "q") return;
+        if (!e.target || (e.target.name !== "q" && e.target.name !== "age")) return;
         clearTimeout(timer);
         timer = setTimeout(refresh, 250);
       });
@@ -484,7 +506,8 @@
         Array.prototype.forEach.call(form.elements, function (field) {
           if (field.type === "checkbox" && !field.hasAttribute("data-layer")) field.checked = false;
           else if (field.tagName === "SELECT") field.value = "";
-          else if ((field.type === "search" || field.type === "text" || field.type === "hidden")
+          else if ((field.type === "search" || field.type === "text" || field.type === "hidden"
+                    || field.type === "number" || field.type === "date")
                    && field.name !== "lang") field.value = "";
         });
         setStatus("");

@@ -7,7 +7,8 @@ import json
 from flask import Blueprint, abort, current_app, request
 
 from .. import geojson, openapi
-from ..query import API_PARAMS, MultiArgs, ParamError, PlaceQuery, apply
+from ..matching import Match, match
+from ..query import API_PARAMS, MultiArgs, ParamError, PlaceQuery
 from ..store import Snapshot
 from ..text import fold
 from .http import LARGE_BODY, cached_gzip, cached_response, etag_for
@@ -32,15 +33,33 @@ def lang_arg(allowed: frozenset[str] = frozenset({"lang"})) -> str:
     return lang
 
 
+def brief_json(snap: Snapshot, found: Match, lang: str, positions) -> bytes:
+    """``[{"id", "title", "next_date"}, ...]`` of some matching offers (for result lists)."""
+    briefs = snap.features.get("brief", "-", lang)
+    cal = snap.offers.calendar
+    items = []
+    for k in positions.tolist():
+        j, nxt = int(found.offers[k]), int(found.offer_next[k])
+        date = b'"%s"' % cal.date(nxt).isoformat().encode() if nxt >= 0 else b"null"
+        items.append(b'%s,"next_date":%s}' % (briefs[j], date))
+    return b"[" + b",".join(items) + b"]"
+
+
 def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
-    indices, distances = apply(snap, query)
+    found = match(snap, query)
     features = snap.features[(query.view, query.lang)]
-    if distances is None:
-        parts = [features[i] for i in indices.tolist()]
-    else:
-        metres = distances.round().astype(int).tolist()
-        parts = [geojson.with_distance(features[i], d)
-                 for i, d in zip(indices.tolist(), metres, strict=True)]
+    by_place = found.offers_by_place(snap.offers.place)
+    ids = snap.offers.ids
+    parts = []
+    for rank, i in enumerate(found.places.tolist()):
+        positions = by_place[i]
+        members = b',"matching_offers":' + json.dumps(
+            [ids[found.offers[k]] for k in positions.tolist()]).encode()
+        if query.view == "map":
+            members += b',"offers_matching":' + brief_json(snap, found, query.lang, positions)
+        if found.distances is not None:
+            members += b',"distance_m":%d' % round(float(found.distances[rank]))
+        parts.append(geojson.with_members(features[i], members))
     return geojson.collection(parts, {"count": len(parts), "version": snap.version})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -53,6 +54,15 @@ def query_state(query: PlaceQuery) -> dict:
         "near": ",".join(f"{v:.5f}" for v in query.near) if query.near else "",
         "radius_km": f"{query.radius_km:g}" if query.radius_km else "",
         "bbox": ",".join(f"{v:g}" for v in query.bbox) if query.bbox else "",
+        "age": "" if query.age is None else str(query.age),
+        "grade": "" if query.grade is None else str(query.grade),
+        "from": query.date_from.isoformat() if query.date_from else "",
+        "to": query.date_to.isoformat() if query.date_to else "",
+        "cost": "" if query.cost is None else (
+            "free" if query.cost == "free" else f"{query.cost:g}"),
+        "format": ",".join(query.formats),
+        "bookable": "" if query.bookable is None else ("1" if query.bookable else "0"),
+        "status": "" if query.statuses == ("active",) else ",".join(query.statuses),
     }
 
 
@@ -65,6 +75,14 @@ def script_json(value: object) -> str:
 def labels(snap: Snapshot, lang: str) -> dict[str, dict[str, str]]:
     return {section: {k: pick(v, lang) for k, v in entries.items()}
             for section, entries in snap.taxonomy.items()}
+
+
+def holidays_ahead(snap: Snapshot) -> list[dict]:
+    """NRW school holidays not yet over, for the "next school holidays" choice."""
+    today = dt.date.today()
+    return [{"id": hid, "start": a.isoformat(), "end": b.isoformat()}
+            for hid, (a, b) in sorted(snap.dataset.holidays.spans.items(), key=lambda x: x[1])
+            if b >= today]
 
 
 def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | None = None):
@@ -82,6 +100,7 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
         "labels": labels(snap, lang),
         "layers": sorted(snap.layers),
         "gazetteer": snap.dataset.gazetteer,
+        "holidays": holidays_ahead(snap),
         "state": query_state(query),
         "version": snap.version,
     }

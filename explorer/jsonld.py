@@ -1,0 +1,84 @@
+"""schema.org JSON-LD for place pages: the place, its offers, its dated sessions as events.
+
+Search engines need, for an ``EducationEvent``: name, startDate, location with a postal
+address; ``offers`` with price and currency when a price is known. Unknown stays out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from . import when as when_mod
+from .geojson import pick
+from .when import TZ, Holidays
+
+PLACE_TYPES = {"museum": "Museum", "university": "CollegeOrUniversity", "school": "School",
+               "school_lab": "EducationalOrganization", "library": "Library", "zoo": "Zoo",
+               "planetarium": "Place", "observatory": "Place", "garden": "Place",
+               "makerspace": "EducationalOrganization", "other": "Place"}
+MAX_EVENTS = 20
+
+
+def postal_address(props: dict) -> dict[str, Any]:
+    a = props.get("address") or {}
+    return {"@type": "PostalAddress", "streetAddress": a.get("street"),
+            "postalCode": a.get("postcode"), "addressLocality": a.get("city"),
+            "addressRegion": "Nordrhein-Westfalen", "addressCountry": "DE"}
+
+
+def price_offer(offer: dict, url: str) -> dict[str, Any] | None:
+    cost = offer.get("cost", "unknown")
+    if cost == "free":
+        return {"@type": "Offer", "price": 0, "priceCurrency": "EUR", "url": url}
+    if cost == "paid" and offer.get("price_eur") is not None:
+        return {"@type": "Offer", "price": offer["price_eur"], "priceCurrency": "EUR",
+                "url": url}
+    return None
+
+
+def place_document(feature: dict, holidays: Holidays, lang: str, page_url: str,
+                   now: dt.datetime) -> dict[str, Any]:
+    props = feature["properties"]
+    lon, lat = feature["geometry"]["coordinates"]
+    place_node: dict[str, Any] = {
+        "@type": PLACE_TYPES.get(props["kind"], "Place"),
+        "@id": page_url,
+        "name": props["name"],
+        "description": pick(props.get("description"), lang),
+        "address": postal_address(props),
+        "geo": {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon},
+        "url": props.get("website") or page_url,
+    }
+    location = {"@type": "Place", "name": props["name"], "address": postal_address(props),
+                "geo": place_node["geo"]}
+    events: list[dict[str, Any]] = []
+    for offer in props.get("offers") or []:
+        if offer.get("status", "active") == "ended":
+            continue
+        url = f"{page_url}#offer-{offer['id']}"
+        for start, end in when_mod.upcoming(offer.get("when"), holidays, now, count=5):
+            if len(events) >= MAX_EVENTS:
+                break
+            event = {
+                "@type": "EducationEvent",
+                "name": pick(offer.get("title"), lang),
+                "description": pick(offer.get("description"), lang),
+                "startDate": start.replace(tzinfo=TZ).isoformat(),
+                "endDate": max(end, start).replace(tzinfo=TZ).isoformat(),
+                "eventStatus": "https://schema.org/EventScheduled",
+                "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+                "location": location,
+                "organizer": {"@type": "Organization", "name": props["name"],
+                              "url": props.get("website") or page_url},
+                "url": url,
+            }
+            if offer.get("age_min") is not None or offer.get("age_max") is not None:
+                event["typicalAgeRange"] = (f"{offer.get('age_min') or 0}-"
+                                            f"{offer.get('age_max') or ''}")
+            price = price_offer(offer, url)
+            if price:
+                event["offers"] = price
+            events.append({k: v for k, v in event.items() if v is not None})
+    graph = [{k: v for k, v in place_node.items() if v is not None}, *events]
+    return {"@context": "https://schema.org", "@graph": graph}

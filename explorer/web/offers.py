@@ -1,0 +1,110 @@
+"""The offers API: one GeoJSON feature per matching offer, single offers, iCalendar."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request
+
+from .. import geojson, ics
+from ..geojson import pick
+from ..i18n import texts
+from ..matching import match
+from ..query import API_PARAMS, PlaceQuery
+from .api import GEOJSON, lang_arg, snapshot
+from .http import LARGE_BODY, cached_gzip, cached_response, etag_for
+
+bp = Blueprint("offers", __name__, url_prefix="/api")
+ICS = "text/calendar"
+MAX_ICS_OFFERS = 2000
+
+
+def offers_body(snap, query: PlaceQuery) -> bytes:
+    found = match(snap, query)
+    features = snap.features.get("offer", query.view, query.lang)
+    cal = snap.offers.calendar
+    owner = snap.offers.place
+    parts = []
+    for k in found.offer_order.tolist():
+        j, nxt = int(found.offers[k]), int(found.offer_next[k])
+        members = b',"next_date":' + (b'"%s"' % cal.date(nxt).isoformat().encode()
+                                      if nxt >= 0 else b"null")
+        if found.offer_scores is not None:
+            members += b',"score":%d' % round(float(found.offer_scores[k]))
+        distance = found.place_distance.get(int(owner[j]))
+        if distance is not None:
+            members += b',"distance_m":%d' % round(distance)
+        parts.append(geojson.with_members(features[j], members))
+    return geojson.collection(parts, {"count": len(parts), "version": snap.version})
+
+
+@bp.get("/offers")
+def offers():
+    snap = snapshot()
+    query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"],
+                                 allowed=API_PARAMS)
+    etag = etag_for(snap.version, "offers", query.canonical())
+    if request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz"):
+        return cached_response(b"", etag, GEOJSON)
+    compressed = cached_gzip(etag, GEOJSON)
+    if compressed is not None:
+        return compressed
+    bodies = current_app.extensions["body_cache"]
+    body = bodies.get(etag)
+    if body is None:
+        body = offers_body(snap, query)
+        if len(body) <= LARGE_BODY:
+            bodies.put(etag, body)
+    return cached_response(body, etag, GEOJSON)
+
+
+def find_offer(snap, offer_id: str) -> int:
+    j = snap.offer_positions.get(offer_id)
+    if j is None:
+        abort(404, description=f"no offer with id {offer_id!r}")
+    return j
+
+
+def base_url() -> str:
+    return request.url_root.rstrip("/")
+
+
+@bp.get("/offers/<offer_id>")
+def offer(offer_id: str):
+    snap = snapshot()
+    lang = lang_arg()
+    j = find_offer(snap, offer_id)
+    return cached_response(snap.features.get("offer", "full", lang)[j],
+                           etag_for(snap.version, "offer", offer_id, lang), GEOJSON)
+
+
+def ics_response(body: bytes, etag: str, filename: str):
+    response = cached_response(body, etag, ICS)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.get("/offers/<offer_id>.ics")
+def offer_ics(offer_id: str):
+    snap = snapshot()
+    lang = lang_arg()
+    j = find_offer(snap, offer_id)
+    record = snap.offers.records[j]
+    place = snap.served[int(snap.offers.place[j])]
+    body = ics.calendar([(record, place)], snap.dataset.holidays, lang, base_url(),
+                        pick(record.get("title"), lang))
+    return ics_response(body, etag_for(snap.version, "ics", offer_id, lang, base_url()),
+                        f"{offer_id}.ics")
+
+
+@bp.get("/offers.ics")
+def offers_ics():
+    snap = snapshot()
+    query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"],
+                                 allowed=API_PARAMS - {"view"})
+    found = match(snap, query)
+    picked = [int(found.offers[k]) for k in found.offer_order.tolist()]
+    picked = [j for j in picked if ics.has_events(snap.offers.records[j])][:MAX_ICS_OFFERS]
+    items = [(snap.offers.records[j], snap.served[int(snap.offers.place[j])]) for j in picked]
+    name = texts(query.lang)["title"]
+    body = ics.calendar(items, snap.dataset.holidays, query.lang, base_url(), name)
+    return ics_response(body, etag_for(snap.version, "ics", query.canonical(), base_url()),
+                        "mint-bochum.ics")

@@ -1,0 +1,82 @@
+"""Offer times in words, German and English ("wöchentlich Di, So 15:00–16:00, bis 31.10.2026")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY
+
+from . import when as when_mod
+from .when import Holidays
+
+DAYS = {"de": ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"],
+        "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+MONTHS = {"de": ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.",
+                 "Okt.", "Nov.", "Dez."],
+          "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                 "Dec"]}
+WORDS = {
+    "de": {"on_request": "nach Vereinbarung", "weekly": "wöchentlich", "daily": "täglich",
+           "monthly": "monatlich", "yearly": "jährlich", "until": "bis", "from": "ab",
+           "unknown": "Termine unbekannt", "every": "alle {n}", "clock": " Uhr"},
+    "en": {"on_request": "by arrangement", "weekly": "weekly", "daily": "daily",
+           "monthly": "monthly", "yearly": "yearly", "until": "until", "from": "from",
+           "unknown": "dates unknown", "every": "every {n}", "clock": ""},
+}
+
+
+def day(value: dt.date, lang: str) -> str:
+    return value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
+
+
+def clock(value: dt.datetime | dt.time) -> str:
+    return value.strftime("%H:%M")
+
+
+def span(start: dt.datetime, end: dt.datetime, lang: str) -> str:
+    """'Sa 05.12.2026, 15:00–16:00' (one day) or a range of days."""
+    weekday = DAYS[lang][start.weekday()]
+    if start.date() == end.date():
+        times = clock(start) + (f"–{clock(end)}" if end > start else "")
+        if start.time() == dt.time() and end.time() in (dt.time(), dt.time(23, 59)):
+            return f"{weekday} {day(start.date(), lang)}"
+        return f"{weekday} {day(start.date(), lang)}, {times}{WORDS[lang]['clock']}"
+    return f"{day(start.date(), lang)} – {day(end.date(), lang)}"
+
+
+def describe(when: dict | None, holidays: Holidays, lang: str) -> str:
+    w = WORDS[lang]
+    if not when:
+        return w["unknown"]
+    kind = when["type"]
+    if kind == "on_request":
+        return w["on_request"]
+    if kind == "season":
+        first, last = when_mod.season_span(when, holidays)
+        name = (holidays.names.get(when.get("school_holidays") or "") or {}).get(lang)
+        text = f"{day(first, lang)} – {day(last, lang)}"
+        return f"{name}: {text}" if name else text
+    if kind == "sessions":
+        sessions = when["sessions"]
+        first = when_mod.parse_local(sessions[0]["start"], "start")
+        end = when_mod.parse_local(sessions[0].get("end") or sessions[0]["start"], "end")
+        more = f" (+{len(sessions) - 1})" if len(sessions) > 1 else ""
+        return span(first, end, lang) + more
+    start = when_mod.parse_local(when["dtstart"], "dtstart")
+    rule = when_mod.parse_rrule(when["rrule"], start)
+    names = {DAILY: "daily", WEEKLY: "weekly", MONTHLY: "monthly", YEARLY: "yearly"}
+    freq = names.get(rule._freq, "weekly")  # dateutil keeps the parsed parts as attributes
+    parts = [w[freq] if rule._interval == 1 else w["every"].format(n=rule._interval)]
+    if rule._freq == WEEKLY and rule._byweekday:
+        parts.append(", ".join(DAYS[lang][d] for d in sorted(rule._byweekday)))
+    length = dt.timedelta(minutes=when.get("duration_min") or 0)
+    times = clock(start) + (f"–{clock(start + length)}" if length else "")
+    parts.append(times + w["clock"])
+    if rule._bymonth and len(rule._bymonth) < 12:
+        months = sorted(rule._bymonth)
+        parts.append(f"({MONTHS[lang][months[0] - 1]}–{MONTHS[lang][months[-1] - 1]})")
+    if start.date() > dt.date.today():
+        parts.append(f"{w['from']} {day(start.date(), lang)}")
+    if rule._until:
+        parts.append(f"{w['until']} {day(rule._until.date(), lang)}")
+    return " ".join(parts)
