@@ -73,7 +73,8 @@ def filter_params(args) -> list[tuple[str, str]]:
     """The place filters of a request, in a stable order, empty ones dropped."""
     args = MultiArgs(args)
     out = []
-    for name in ("topic", "group", "kind", "q", "area", "near", "radius_km", "bbox", "lang"):
+    for name in ("topic", "group", "kind", "q", "area", "near", "radius_km", "bbox", "age",
+                 "grade", "from", "to", "cost", "format", "bookable", "status", "lang"):
         values = [v for v in args.getlist(name) if v]
         if values:
             out.append((name, ",".join(values)))

@@ -18,6 +18,23 @@ PLACE_TYPES = {"museum": "Museum", "university": "CollegeOrUniversity", "school"
                "planetarium": "Place", "observatory": "Place", "garden": "Place",
                "makerspace": "EducationalOrganization", "other": "Place"}
 MAX_EVENTS = 20
+OPEN_FORMATS = frozenset({"exhibition", "self_guided"})  # their times are opening hours
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def opening_hours(offer: dict) -> dict[str, Any] | None:
+    """A weekly recurrence of an exhibition as schema.org opening hours."""
+    when = offer.get("when") or {}
+    if when.get("type") != "recurring" or offer.get("format") not in OPEN_FORMATS:
+        return None
+    start = when_mod.parse_local(when["dtstart"], "dtstart")
+    rule = when_mod.parse_rrule(when["rrule"], start)
+    if not rule._byweekday:  # dateutil keeps the parsed parts as attributes
+        return None
+    close = start + dt.timedelta(minutes=when.get("duration_min") or 0)
+    return {"@type": "OpeningHoursSpecification",
+            "dayOfWeek": [f"https://schema.org/{WEEKDAYS[d]}" for d in sorted(rule._byweekday)],
+            "opens": start.strftime("%H:%M"), "closes": close.strftime("%H:%M")}
 
 
 def postal_address(props: dict) -> dict[str, Any]:
@@ -53,10 +70,15 @@ def place_document(feature: dict, holidays: Holidays, lang: str, page_url: str,
     location = {"@type": "Place", "name": props["name"], "address": postal_address(props),
                 "geo": place_node["geo"]}
     events: list[dict[str, Any]] = []
+    hours = []
     for offer in props.get("offers") or []:
-        if offer.get("status", "active") == "ended":
+        if offer.get("status", "active") != "active":
             continue
         url = f"{page_url}#offer-{offer['id']}"
+        spec = opening_hours(offer)
+        if spec:
+            hours.append(spec)
+            continue
         for start, end in when_mod.upcoming(offer.get("when"), holidays, now, count=5):
             if len(events) >= MAX_EVENTS:
                 break
@@ -80,5 +102,7 @@ def place_document(feature: dict, holidays: Holidays, lang: str, page_url: str,
             if price:
                 event["offers"] = price
             events.append({k: v for k, v in event.items() if v is not None})
+    if hours:
+        place_node["openingHoursSpecification"] = hours
     graph = [{k: v for k, v in place_node.items() if v is not None}, *events]
     return {"@context": "https://schema.org", "@graph": graph}

@@ -106,8 +106,9 @@ def match(snapshot: Snapshot, query, today_index: int | None = None) -> Match:
     lo = cal.index(query.date_from) if query.date_from else cal.today
     hi = cal.index(query.date_to) if query.date_to else cal.n_days - 1
     dated = bool(query.date_from or query.date_to)
-    if dated:
+    if dated:  # an ended offer never takes place, whatever its old dates say
         keep = o.anytime[offers] | cal.any_in(offers, lo, hi)
+        keep &= o.status[offers] != STATUS_CODES["ended"]
         offers = offers[keep]
     scores = None
     if query.q:

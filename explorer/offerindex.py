@@ -119,6 +119,36 @@ class Calendar:
         return out
 
 
+def day_key(when: dict) -> tuple[str, dict]:
+    """A cache key for the days a ``when`` occupies, and the ``when`` to expand for it.
+
+    A weekly rule occupies the same days whatever its start time, as long as its end stays
+    on the same side of midnight: start such rules at 00:00 (with the duration extended to
+    the same end) so thousands of offers with one rule are expanded once."""
+    if when.get("type") == "recurring" and not any(
+            part in when.get("rrule", "").upper() for part in ("BYHOUR", "BYMINUTE")):
+        start = when_mod.parse_local(when["dtstart"], "dtstart")
+        length = when.get("duration_min") or 0
+        end = start.hour * 60 + start.minute + length  # minutes after the start day's 00:00
+        extra_days = (end - 1) // 1440 if length else 0  # days the end reaches into
+        when = {"type": "recurring", "dtstart": start.date().isoformat() + "T00:00",
+                "duration_min": extra_days * 1440 + 1, "rrule": when["rrule"]}
+        when["rrule"] = canonical_rule(when["rrule"])
+    return repr(sorted(when.items())), when
+
+
+def canonical_rule(text: str) -> str:
+    """The same rule written the same way (parts and list items sorted): a cache key only;
+    dateutil still reads and expands it."""
+    parts = []
+    for item in sorted(text.strip().removeprefix("RRULE:").split(";")):
+        name, _sep, value = item.partition("=")
+        if name.upper() in ("BYDAY", "BYMONTH", "BYMONTHDAY"):
+            value = ",".join(sorted(value.split(",")))
+        parts.append(f"{name.upper()}={value}")
+    return ";".join(parts)
+
+
 def build_calendar(whens: list[Any], holidays: Holidays, today: dt.date) -> Calendar:
     first = today - dt.timedelta(days=when_mod.DAYS_BACK)
     n_days = when_mod.DAYS_BACK + when_mod.DAYS_AHEAD
@@ -130,10 +160,10 @@ def build_calendar(whens: list[Any], holidays: Holidays, today: dt.date) -> Cale
     for i, when in enumerate(whens):
         if not when or when.get("type") == "on_request":
             continue
-        key = repr(sorted(when.items()))
+        key, expand = day_key(when)
         hit = cache.get(key)
         if hit is None:
-            days = np.array(when_mod.day_indices(when, holidays, first, n_days), np.int64)
+            days = np.array(when_mod.day_indices(expand, holidays, first, n_days), np.int64)
             row = np.zeros(width, np.uint8)
             np.bitwise_or.at(row, days >> 3, (1 << (days & 7)).astype(np.uint8))
             hit = cache[key] = (row, int(days[0]) if len(days) else -1,

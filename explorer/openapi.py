@@ -40,6 +40,12 @@ NOT_FOUND = {"description": "Not found", "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+VIEW = _param("view", {"type": "string", "enum": ["full", "map"]},
+              "full (default): complete records; map: the properties markers and lists need.")
+ICS_RESPONSE = {"description": "iCalendar (RFC 5545)",
+                "content": {"text/calendar": {"schema": {"type": "string"}}}}
+
+
 def _json(schema_ref: str, description: str, media: str = "application/json") -> dict:
     return {"description": description,
             "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
@@ -62,7 +68,38 @@ def place_parameters(snap: Snapshot) -> list[dict[str, Any]]:
         _param("bbox", {"type": "string",
                         "pattern": f"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"},
                "W,S,E,N bounding box in degrees."),
+        *offer_parameters(snap),
         LANG,
+    ]
+
+
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def offer_parameters(snap: Snapshot) -> list[dict[str, Any]]:
+    """Offer-level filters: a place matches when one of its offers matches all of them."""
+    cal = snap.offers.calendar
+    window = f"{cal.first}..{cal.date(cal.n_days - 1)}"
+    return [
+        _param("age", {"type": "integer", "minimum": 0, "maximum": 120},
+               "Age in years: offers whose age range (or grade or target-group range) "
+               "includes it."),
+        _param("grade", {"type": "integer", "minimum": 0, "maximum": 13},
+               "School grade (0 = pre-school)."),
+        _param("from", {"type": "string", "format": "date", "pattern": DATE},
+               f"First day (YYYY-MM-DD, within {window}): offers with a session, "
+               "recurrence or season in the span; on-request offers match any span."),
+        _param("to", {"type": "string", "format": "date", "pattern": DATE},
+               f"Last day (YYYY-MM-DD, within {window})."),
+        _param("cost", {"type": "string", "pattern": r"^(free|\d+(\.\d+)?)$"},
+               "'free', or a maximum price in EUR (free offers included)."),
+        _list_param("format", list(snap.taxonomy["formats"]), "Offer formats."),
+        _param("bookable", {"type": "string", "enum": ["1", "0", "true", "false"]},
+               "Only offers groups can book (1) or the others (0)."),
+        _param("status", {"type": "string", "enum": ["active", "paused", "ended", "all"]},
+               "Offer status (default active; ended offers are never bookable)."),
+        _param("sort", {"type": "string", "enum": ["distance", "relevance", "name", "date"]},
+               "Order (default: distance with near, relevance with q, else name)."),
     ]
 
 
@@ -84,6 +121,29 @@ SCHEMAS: dict[str, Any] = {
                                        "id": {"type": "string"}, "name": {"type": "string"},
                                        "kind": {"type": "string"},
                                        "distance_m": {"type": "integer", "minimum": 0}}}}},
+    "OfferFeature": {"type": "object", "required": ["type", "id", "geometry", "properties"],
+                     "properties": {
+                         "type": {"type": "string", "enum": ["Feature"]},
+                         "id": {"type": "string"},
+                         "geometry": {"$ref": "#/components/schemas/Point"},
+                         "properties": {"type": "object",
+                                        "required": ["id", "title", "place", "status"],
+                                        "properties": {
+                                            "id": {"type": "string"},
+                                            "title": {"type": "string"},
+                                            "status": {"type": "string",
+                                                       "enum": ["active", "paused", "ended"]},
+                                            "next_date": {"type": "string", "nullable": True},
+                                            "place": {"type": "object",
+                                                      "required": ["id", "name"]},
+                                            "distance_m": {"type": "integer",
+                                                           "minimum": 0}}}}},
+    "OfferCollection": {"type": "object", "required": ["type", "features"], "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "count": {"type": "integer", "minimum": 0},
+        "version": {"type": "string"},
+        "features": {"type": "array",
+                     "items": {"$ref": "#/components/schemas/OfferFeature"}}}},
     "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
         "type": {"type": "string", "enum": ["FeatureCollection"]},
         "count": {"type": "integer", "minimum": 0},
@@ -107,10 +167,7 @@ def document(snap: Snapshot, extra_paths: dict[str, Any] | None = None) -> dict[
     paths: dict[str, Any] = {
         "/api/places": {"get": {
             "summary": "Places, filtered; a GeoJSON FeatureCollection",
-            "parameters": [*place_parameters(snap),
-                           _param("view", {"type": "string", "enum": ["full", "map"]},
-                                  "full (default): complete records; map: the properties "
-                                  "markers and lists need.")],
+            "parameters": [*place_parameters(snap), VIEW],
             "responses": {"200": _json("FeatureCollection", "Matching places", geojson),
                           "304": {"description": "Not modified (If-None-Match)"},
                           "400": ERROR}}},
@@ -121,6 +178,30 @@ def document(snap: Snapshot, extra_paths: dict[str, Any] | None = None) -> dict[
             "responses": {"200": _json("Feature", "The place", geojson),
                           "304": {"description": "Not modified"},
                           "400": ERROR, "404": NOT_FOUND}}},
+        "/api/offers": {"get": {
+            "summary": "Offers, filtered: one GeoJSON feature per offer at its place",
+            "parameters": [*place_parameters(snap), VIEW],
+            "responses": {"200": _json("OfferCollection", "Matching offers", geojson),
+                          "304": {"description": "Not modified (If-None-Match)"},
+                          "400": ERROR}}},
+        "/api/offers/{offer_id}": {"get": {
+            "summary": "One offer",
+            "parameters": [_param("offer_id", {"type": "string"}, "Offer id (slug).",
+                                  where="path", required=True), LANG],
+            "responses": {"200": _json("OfferFeature", "The offer", geojson),
+                          "304": {"description": "Not modified"},
+                          "400": ERROR, "404": NOT_FOUND}}},
+        "/api/offers/{offer_id}.ics": {"get": {
+            "summary": "One offer as iCalendar (sessions, recurrence or season as events)",
+            "parameters": [_param("offer_id", {"type": "string"}, "Offer id (slug).",
+                                  where="path", required=True), LANG],
+            "responses": {"200": ICS_RESPONSE, "304": {"description": "Not modified"},
+                          "400": ERROR, "404": NOT_FOUND}}},
+        "/api/offers.ics": {"get": {
+            "summary": "The matching offers as one iCalendar",
+            "parameters": place_parameters(snap),
+            "responses": {"200": ICS_RESPONSE, "304": {"description": "Not modified"},
+                          "400": ERROR}}},
         "/api/taxonomy": {"get": {
             "summary": "Topics, groups, kinds, formats and costs with de/en labels",
             "parameters": [LANG],

@@ -49,6 +49,8 @@ def check_offer(c, offer: Any, i: int, tax: dict, holidays: Holidays, seen: set)
     c.labels(offer, "title", f"{field}.title")
     c.labels(offer, "description", f"{field}.description", required=False)
     c.ids(offer.get("topics"), f"{field}.topics", tax["topics"])
+    if offer.get("topics") == []:
+        c.add(f"{field}.topics", "is empty: an offer on this map needs a MINT topic")
     c.ids(offer.get("groups"), f"{field}.groups", tax["groups"])
     if not known(offer.get("format"), tax["formats"]):
         c.add(f"{field}.format", f"unknown format {offer.get('format')!r} (known: "

@@ -20,6 +20,7 @@ from .text import fold
 
 # Weight of a query word found in each field (the best field counts, words add up).
 NAME, KIND, TITLE, TOPIC, GROUP, TEXT, EVERY = 80, 70, 60, 40, 30, 10, 1
+NAME_START = 10  # bonus when the name begins with the word: the place is named for it
 FUZZY = 0.8  # a near miss counts a little less than the word itself
 STOPWORDS = frozenset({"und", "oder", "fur", "der", "die", "das", "ein", "eine", "in", "im",
                        "am", "an", "mit", "zu", "zum", "zur", "von", "bei", "auf", "and",
@@ -135,4 +136,6 @@ class SearchIndex:
             score[of_kind] = np.maximum(score[of_kind], KIND)
         named = np.array([needle in self.names[p] for p in places.tolist()], bool)
         score[named] = NAME
+        first = np.array([self.names[p].startswith(needle) for p in places.tolist()], bool)
+        score[first] += NAME_START
         return score

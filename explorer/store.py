@@ -60,6 +60,8 @@ class Encoded:
             parts[("offer", view, lang)] = [
                 geojson.encode_feature(geojson.offer_feature(o, f, view))
                 for f in full for o in f["properties"]["offers"]]
+        parts[("id", "-", "-")] = [json.dumps(o["id"]).encode()
+                                   for f in self._served for o in f["properties"]["offers"]]
         parts[("brief", "-", lang)] = [
             json.dumps({"id": o["id"], "title": o["title"]}, ensure_ascii=False,
                        separators=(",", ":"))[:-1].encode()
@@ -71,9 +73,18 @@ class Encoded:
         if found is None:
             with self._lock:
                 if key not in self._parts:
-                    self._build(lang)
+                    self._build("de" if lang == "-" else lang)
             found = self._parts[key]
         return found
+
+    def cached(self, name: str, build):
+        """Any other value derived from the snapshot, built once."""
+        key = (name, "-", "-")
+        if key not in self._parts:
+            with self._lock:
+                if key not in self._parts:
+                    self._parts[key] = build()
+        return self._parts[key]
 
     def __getitem__(self, key: tuple[str, str]) -> list[bytes]:
         """Place features by (view, lang), as before offers existed."""

@@ -11,11 +11,14 @@ import unicodedata
 
 _DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 _SPACE = re.compile(r"\s+")
+# Combining marks (accents after NFKD); a regex runs in C, a per-character loop does not.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():
+        text = _COMBINING.sub("", text)
     for digraph, vowel in _DIGRAPHS:
         text = text.replace(digraph, vowel)
     return _SPACE.sub(" ", text).strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,14 @@ def parse_day(text: Any, field: str) -> dt.date:
 
 def parse_rrule(text: Any, dtstart: dt.datetime) -> rrule:
     """An RRULE value (without the 'RRULE:' prefix), refusing parts we do not support."""
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise WhenError("rrule", "must be an RFC 5545 RRULE such as 'FREQ=WEEKLY;BYDAY=SU'")
+    return _parse_rrule(text, dtstart)
+
+
+@lru_cache(maxsize=4096)  # data sets repeat a few rules many times; rrule is not mutated
+def _parse_rrule(text: str, dtstart: dt.datetime) -> rrule:
+    if not text.strip():
         raise WhenError("rrule", "must be an RFC 5545 RRULE such as 'FREQ=WEEKLY;BYDAY=SU'")
     parts = {}
     for item in text.strip().removeprefix("RRULE:").split(";"):

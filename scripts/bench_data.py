@@ -192,8 +192,8 @@ def when(rng: random.Random) -> dict | None:
     if roll < 0.4:
         return {"type": "on_request"}
     if roll < 0.7:
-        days = ",".join(rng.sample(["MO", "TU", "WE", "TH", "FR", "SA", "SU"],
-                                   rng.randint(1, 3)))
+        week = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+        days = ",".join(sorted(rng.sample(week, rng.randint(1, 3)), key=week.index))
         months = rng.choice(["", ";BYMONTH=3,4,5,6,7,8,9,10"])
         hour = rng.choice([10, 14, 15, 16])
         return {"type": "recurring", "dtstart": f"2026-01-0{rng.randint(1, 9)}T{hour}:00",

@@ -229,7 +229,7 @@ def test_map_view_is_compact_and_matches_full_view(client):
     compact = client.get("/api/places?topic=physik&view=map").get_json()
     assert [f["id"] for f in full["features"]] == [f["id"] for f in compact["features"]]
     assert set(compact["features"][0]["properties"]) == {
-        "id", "name", "kind", "kind_label", "stadtteil", "matching_offers", "offers_matching"}
+        "id", "name", "kind", "kind_label", "stadtteil", "offer_count", "offers_matching"}
     near = client.get("/api/places?view=map&near=51.48,7.22").get_json()
     assert "distance_m" in near["features"][0]["properties"]
     bad = client.get("/api/places?view=huge")

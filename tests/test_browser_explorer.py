@@ -29,13 +29,13 @@ def test_filter_changes_list_and_markers_and_details_open(page, live_server):
     page.goto(live_server.url + "/")
     wait_ready(page, len(SERVED))
     assert marker_count(page) == len(SERVED)
-    assert page.locator("#result-list li").count() == len(SERVED)
+    assert page.locator("#result-list > li").count() == len(SERVED)
 
     astro = with_offer(DATA.places, lambda o: "astronomie" in o["topics"])
     page.check("input[name=topic][value=astronomie]")
     wait_ready(page, len(astro))
     assert marker_count(page) == len(astro)
-    assert page.locator("#result-list li").count() == len(astro)
+    assert page.locator("#result-list > li").count() == len(astro)
     names = set(page.locator(".result-name").all_inner_texts())
     assert names == {f["properties"]["name"] for f in astro}
     assert parse_qs(urlsplit(page.url).query)["topic"] == ["astronomie"]

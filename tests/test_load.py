@@ -51,7 +51,12 @@ def test_real_data_loads_and_is_complete():
         assert feature["geometry"], feature["id"]
         assert props["coordinate_source"]["text"], feature["id"]
         assert props["description"]["de"], feature["id"]
-        assert props["offers"], f"{feature['id']} has no offer"
+        if not props["offers"]:  # kept, unserved, until a source names a MINT offer
+            review = (GEODATA.parent / "docs" / "data-review-2026-12.md").read_text("utf-8")
+            assert f"`{feature['id']}`" in review, f"{feature['id']} has no offer"
+        for offer in props["offers"]:
+            assert offer["source"]["url"].startswith("http"), offer["id"]
+            assert offer["topics"], offer["id"]
 
 
 def test_teclabs_is_findable_in_the_zdi_record():

@@ -205,11 +205,12 @@
       var offers = f.properties.offers_matching || [];
       if (offers.length) {
         var ul = el("ul", { "class": "result-offers" });
-        offers.slice(0, 3).forEach(function (o) {
+        offers.forEach(function (o) {
           var text = o.title + (o.next_date ? " · " + T.next_date + " " + formatDate(o.next_date) : "");
           ul.appendChild(el("li", {}, text));
         });
-        if (offers.length > 3) ul.appendChild(el("li", {}, "+" + (offers.length - 3)));
+        var more = (f.properties.offer_count || 0) - offers.length;
+        if (more > 0) ul.appendChild(el("li", {}, "+" + more));
         li.appendChild(ul);
       }
       li.appendChild(el("a", { href: "/places/" + encodeURIComponent(f.id) + "?lang=" + cfg.lang,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from flask import Blueprint, abort, current_app, request
 
 from .. import geojson, openapi
-from ..matching import Match, match
+from ..matching import match
 from ..query import API_PARAMS, MultiArgs, ParamError, PlaceQuery
 from ..store import Snapshot
 from ..text import fold
@@ -33,33 +35,42 @@ def lang_arg(allowed: frozenset[str] = frozenset({"lang"})) -> str:
     return lang
 
 
-def brief_json(snap: Snapshot, found: Match, lang: str, positions) -> bytes:
-    """``[{"id", "title", "next_date"}, ...]`` of some matching offers (for result lists)."""
-    briefs = snap.features.get("brief", "-", lang)
+BRIEF_LIMIT = 3  # offers listed per place in the map view (the list shows three and "+n")
+
+
+def date_json(snap: Snapshot) -> list[bytes]:
+    """``"YYYY-MM-DD"`` for every calendar day, so answers never format dates per offer."""
     cal = snap.offers.calendar
-    items = []
-    for k in positions.tolist():
-        j, nxt = int(found.offers[k]), int(found.offer_next[k])
-        date = b'"%s"' % cal.date(nxt).isoformat().encode() if nxt >= 0 else b"null"
-        items.append(b'%s,"next_date":%s}' % (briefs[j], date))
-    return b"[" + b",".join(items) + b"]"
+    return [b'"%s"' % cal.date(i).isoformat().encode() for i in range(cal.n_days)]
 
 
 def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
+    """Pre-encoded place features, each with its matching offers appended (one join)."""
     found = match(snap, query)
     features = snap.features[(query.view, query.lang)]
-    by_place = found.offers_by_place(snap.offers.place)
-    ids = snap.offers.ids
-    parts = []
-    for rank, i in enumerate(found.places.tolist()):
-        positions = by_place[i]
-        members = b',"matching_offers":' + json.dumps(
-            [ids[found.offers[k]] for k in positions.tolist()]).encode()
-        if query.view == "map":
-            members += b',"offers_matching":' + brief_json(snap, found, query.lang, positions)
-        if found.distances is not None:
-            members += b',"distance_m":%d' % round(float(found.distances[rank]))
-        parts.append(geojson.with_members(features[i], members))
+    opened = snap.features.cached(f"open-{query.view}-{query.lang}",
+                                  lambda: [f[:-2] for f in features])
+    rows = found.offers.tolist()
+    owners = snap.offers.place[found.offers]  # ascending: offers are stored by place
+    starts = np.searchsorted(owners, found.places).tolist()
+    ends = np.searchsorted(owners, found.places, side="right").tolist()
+    places = found.places.tolist()
+    tails = [b""] * len(places)
+    if found.distances is not None:
+        tails = [b',"distance_m":%d' % d for d in found.distances.round().astype(int).tolist()]
+    if query.view == "map":
+        briefs = snap.features.get("brief", "-", query.lang)
+        days = snap.features.cached("dates", lambda: date_json(snap)) + [b"null"]
+        nxt = found.offer_next.tolist()  # -1 picks the trailing null
+        parts = [b'%s,"offer_count":%d,"offers_matching":[%s]%s}}' % (
+            opened[i], b - a, b",".join([b'%s,"next_date":%s}' % (briefs[rows[k]], days[nxt[k]])
+                                         for k in range(a, min(b, a + BRIEF_LIMIT))]), tail)
+            for i, a, b, tail in zip(places, starts, ends, tails, strict=True)]
+    else:
+        quoted = snap.features.get("id", "-", "-")
+        parts = [b'%s,"matching_offers":[%s]%s}}' % (
+            opened[i], b",".join([quoted[rows[k]] for k in range(a, b)]), tail)
+            for i, a, b, tail in zip(places, starts, ends, tails, strict=True)]
     return geojson.collection(parts, {"count": len(parts), "version": snap.version})
 
 

@@ -171,6 +171,8 @@ def healthz():
         "loaded_at": snap.loaded_at,
         "counts": {
             "places": len(snap.ids),
+            "offers": len(snap.offers.ids),
+            "offers_active": int((snap.offers.status == 0).sum()),
             "pending_geocoding": len(snap.pending),
             "areas": len(snap.area_masks),
             "gazetteer": len(snap.dataset.gazetteer),
