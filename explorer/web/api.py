@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 from flask import Blueprint, abort, current_app, request
 
 from .. import geojson, openapi
