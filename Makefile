@@ -27,6 +27,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_offers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -37,7 +37,7 @@ class Match:
     offer_scores: np.ndarray | None  # aligned with ``offers`` (text search only)
     offer_next: np.ndarray  # day index of the next date in the span, -1: none / on request
     offer_order: np.ndarray  # positions into ``offers`` in answer order
-    place_distance: dict[int, float]
+    all_distances: np.ndarray | None  # metres from ``near`` to every place (by index)
 
     def offers_by_place(self, place_owner: np.ndarray) -> dict[int, np.ndarray]:
         """Positions into ``offers`` per place index."""
@@ -138,8 +138,5 @@ def match(snapshot: Snapshot, query, today_index: int | None = None) -> Match:
         offer_order = np.lexsort((np.arange(len(offers)), soon))
     else:
         offer_order = np.lexsort((np.arange(len(offers)), rank_of_place[owners]))
-    place_distance = {}
-    if distances is not None:
-        place_distance = dict(zip(ordered.tolist(), distances[ordered].tolist(), strict=True))
     return Match(ordered, distances[ordered] if distances is not None else None, offers,
-                 scores, nxt, offer_order, place_distance)
+                 scores, nxt, offer_order, distances)

@@ -44,13 +44,23 @@ def load_holidays(raw: Any, file: str) -> tuple[Holidays, list[Problem]]:
 
 
 def validate_synonyms(raw: Any, file: str, tax: dict) -> list[Problem]:
-    """``{"all": [words], "topics": {topic: {"words": [...], "kinds": [...]}}}``."""
+    """``{"all": [words], "topics": {topic: {"words", "kinds"}}, "groups": {group: {"words"}}}``."""
     if not isinstance(raw, dict):
         return [Problem(file, "-", "-", "must be a JSON object")]
     problems = []
     if not isinstance(raw.get("all", []), list) or not all(
             isinstance(w, str) and w.strip() for w in raw.get("all", [])):
         problems.append(Problem(file, "all", "all", "must be a list of words"))
+    groups = raw.get("groups", {})
+    if not isinstance(groups, dict):
+        problems.append(Problem(file, "groups", "groups", "must be an object"))
+        groups = {}
+    for group, entry in groups.items():
+        words = entry.get("words") if isinstance(entry, dict) else None
+        if group not in tax["groups"]:
+            problems.append(Problem(file, group, "groups", f"unknown group {group!r}"))
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            problems.append(Problem(file, group, "words", "must be a list of words"))
     topics = raw.get("topics", {})
     if not isinstance(topics, dict):
         return [*problems, Problem(file, "topics", "topics", "must be an object")]

@@ -24,6 +24,7 @@ RRULE_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTH
 FREQS = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 MAX_EXPANSION = 5000  # occurrences per offer and window: a daily rule over 10 years fits
 DAYS_BACK, DAYS_AHEAD = 366, 2 * 366  # the calendar window around the build day
+YEARS = (2000, 2100)
 
 
 class WhenError(ValueError):
@@ -44,6 +45,8 @@ def parse_local(text: Any, field: str) -> dt.datetime:
         raise WhenError(field, f"{text!r} is not an ISO date or date-time") from None
     if value.tzinfo is not None:
         raise WhenError(field, f"{text!r} has a UTC offset; give local Bochum time")
+    if not YEARS[0] <= value.year <= YEARS[1]:  # also bounds how far a rule is expanded
+        raise WhenError(field, f"{text!r} is outside the years {YEARS[0]}-{YEARS[1]}")
     return value
 
 
@@ -51,9 +54,12 @@ def parse_day(text: Any, field: str) -> dt.date:
     if not isinstance(text, str):
         raise WhenError(field, f"{text!r} is not an ISO date (YYYY-MM-DD)")
     try:
-        return dt.date.fromisoformat(text)
+        value = dt.date.fromisoformat(text)
     except ValueError:
         raise WhenError(field, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise WhenError(field, f"{text!r} is outside the years {YEARS[0]}-{YEARS[1]}")
+    return value
 
 
 def parse_rrule(text: Any, dtstart: dt.datetime) -> rrule:
@@ -110,7 +116,7 @@ NO_HOLIDAYS = Holidays({}, {})
 def season_span(when: dict, holidays: Holidays) -> tuple[dt.date, dt.date]:
     hid = when.get("school_holidays")
     if hid is not None:
-        if hid not in holidays.spans:
+        if not isinstance(hid, str) or hid not in holidays.spans:
             raise WhenError("school_holidays", f"unknown NRW school holidays {hid!r} (known: "
                             + ", ".join(sorted(holidays.spans)) + ")")
         if "start" not in when and "end" not in when:

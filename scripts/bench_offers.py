@@ -2,13 +2,13 @@
 today's /api/places, a floor and the GeoDataFrame alternative.
 
 For 300, 10,000 and 100,000 synthetic places (scripts/bench_data.py: about 5 offers per
-place, with ages, costs and times) it starts ``explorer serve`` twice on 127.0.0.1: with the
-answer cache off (every request filters and serialises: "cold") and on ("warm": the same
-URL served from memory, the floor of what an answer can cost over HTTP). It measures
+place, with ages, costs and times) it starts ``explorer serve`` on 127.0.0.1 with the answer
+cache off (every request filters and serialises: "cold") and measures
 
 - ``/api/places?topic=X&view=map`` cold (today's contract, as the map fetches it);
 - ``/api/offers?topic=X&age=9&from=SAT&to=SUN&view=map`` cold (the offer-level filter
-  ``topic + age + from/to``) and warm;
+  ``topic + age + from/to``);
+- the floor: the same answer's bytes from a bare ``http.server`` on loopback (no work);
 - ``GeoDataFrame.to_json()`` of the same answer (the same offers as a GeoDataFrame).
 
 Times are never asserted. Writes bench-results/offers.json and rewrites the README section
@@ -21,13 +21,17 @@ between ``<!-- bench-offers:start -->`` and ``<!-- bench-offers:end -->`` (not w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import http.server
 import json
 import platform
 import re
+import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,6 +71,36 @@ def to_json_ms(body: bytes, repeats: int) -> dict:
     return bench.summary_ms(times)
 
 
+@contextlib.contextmanager
+def floor_server(body: bytes):
+    """A bare HTTP/1.1 server on 127.0.0.1 answering every GET with ``body``."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:  # no Nagle delay between headers and body
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/geo+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
 def measure(n: int, work: Path, requests: int, budget_s: float) -> dict:
     data_dir = bench_data.write_dataset(work / f"data-{n}", n)
     state = work / f"state-{n}"
@@ -76,28 +110,23 @@ def measure(n: int, work: Path, requests: int, budget_s: float) -> dict:
     offers = (f"/api/offers?topic={TOPIC}&age={AGE}&from={saturday}&to={sunday}"
               "&lang=de&view=map")
     out: dict = {"places": n, "offers_path": offers}
-    for mode, cache_mb in (("cold", 0), ("warm", 64)):
-        port = bench.free_port()
-        env = bench.explorer_env(data_dir, state, port, cache_mb=cache_mb)
-        with bench.running(f"offers-{mode}-{n}", bench.explorer_cmd(), env, port, "/healthz",
-                           work) as server:
-            bench.log(f"  {n}: {mode} server up in {server.started_s:.1f} s")
-            if mode == "cold":
-                out["started_s"] = round(server.started_s, 2)
-                for key, path in (("places_cold", places), ("offers_cold", offers)):
-                    series = bench.timed_series(port, bench.same(path), requests,
-                                                bench.IDENTITY, budget_s)
-                    body = series.pop("_body")
-                    series["count"] = json.loads(body)["count"]
-                    out[key] = series
-                    if key == "offers_cold":
-                        out["offers_body"] = body
-            else:
-                series = bench.timed_series(port, bench.same(offers), requests, bench.IDENTITY,
-                                            budget_s)
-                series.pop("_body")
-                out["offers_warm"] = series
-    body = out.pop("offers_body")
+    port = bench.free_port()
+    env = bench.explorer_env(data_dir, state, port, cache_mb=0)
+    with bench.running(f"offers-{n}", bench.explorer_cmd(), env, port, "/healthz",
+                       work) as server:
+        bench.log(f"  {n}: server up in {server.started_s:.1f} s")
+        out["started_s"] = round(server.started_s, 2)
+        for key, path in (("places_cold", places), ("offers_cold", offers)):
+            series = bench.timed_series(port, bench.same(path), requests, bench.IDENTITY,
+                                        budget_s)
+            body = series.pop("_body")
+            series["count"] = json.loads(body)["count"]
+            out[key] = series
+    with floor_server(body) as floor_port:
+        series = bench.timed_series(floor_port, bench.same("/"), requests, bench.IDENTITY,
+                                    budget_s)
+        series.pop("_body")
+        out["offers_warm"] = series
     out["to_json"] = to_json_ms(body, max(3, min(requests, 30)))
     cold = out["offers_cold"]["p50_ms"]
     out["ratios"] = {
@@ -122,7 +151,7 @@ def machine() -> str:
 
 def markdown(results: list[dict], when: str) -> str:
     rows = ["| places (offers ≈ 5×) | `/api/places` cold p50 | `/api/offers` topic+age+weekend: "
-            "cold p50 / p99 | answer (offers, MiB) | floor: same answer cached | "
+            "cold p50 / p99 | answer (offers, MiB) | floor: same bytes, bare server | "
             "`GeoDataFrame.to_json()` of it | offers ÷ places | to_json ÷ offers |",
             "|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -140,7 +169,7 @@ def markdown(results: list[dict], when: str) -> str:
                f"as long (target ≥ 10x: "
                f"{'met' if big['ratios']['to_json_vs_offers_cold'] >= 10 else 'MISSED'}).")
     return "\n".join([f"Latest `scripts/bench_offers.py` ({when}; {machine()}; identity "
-                      "encoding, cache off unless \"cached\"):", "", *rows, "", verdict])
+                      "encoding, answer cache off):", "", *rows, "", verdict])
 
 
 def write_readme(text: str) -> None:

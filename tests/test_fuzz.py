@@ -2,6 +2,7 @@
 to the loader gives data or a validation problem, never an exception."""
 
 import copy
+import datetime as dt
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,8 @@ APP = create_app({"TESTING": True, "RELOAD_INTERVAL": 0, "TILE_URL": "",
                   "STATE_DIR": "/nonexistent-state"})
 DATA = load_dataset(GEODATA)
 TAX = DATA.taxonomy
+SIDE_FILES = ["taxonomy.json", "areas.geojson", "gazetteer.json", "school_holidays.json",
+              "synonyms.json"]
 PARAMS = ["topic", "group", "kind", "q", "area", "near", "radius_km", "bbox", "lang", "view"]
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -84,6 +87,53 @@ def test_any_field_value_is_accepted_or_reported(field, value, index):
     assert all(isinstance(p, Problem) and p.field and p.message for p in problems)
 
 
+OFFER_FIELDS = ["id", "title", "description", "topics", "groups", "format", "grade_min",
+                "grade_max", "age_min", "age_max", "cost", "price_eur", "price_note",
+                "but_eligible", "group_size", "duration_min", "languages", "booking",
+                "group_booking", "when", "status", "ended_on", "source"]
+whens = st.one_of(
+    json_values,
+    st.fixed_dictionaries({"type": st.sampled_from(["sessions", "recurring", "season",
+                                                    "on_request"])},
+                          optional={"sessions": st.lists(st.dictionaries(
+                              st.sampled_from(["start", "end", "capacity",
+                                               "registration_deadline"]),
+                              st.one_of(json_values, st.datetimes().map(
+                                  lambda d: d.isoformat(timespec="minutes")))), max_size=3),
+                              "dtstart": st.one_of(json_values, st.just("2026-03-01T15:00")),
+                              "rrule": st.one_of(st.text(max_size=30), st.sampled_from([
+                                  "FREQ=WEEKLY;BYDAY=SU", "FREQ=MONTHLY;BYDAY=3SA",
+                                  "FREQ=DAILY;COUNT=0", "FREQ=YEARLY;UNTIL=2027",
+                                  "FREQ=WEEKLY;BYDAY=SU;UNTIL=20261031T235959Z"])),
+                              "duration_min": json_values,
+                              "start": st.one_of(json_values, st.dates().map(str)),
+                              "end": st.one_of(json_values, st.dates().map(str)),
+                              "school_holidays": st.one_of(json_values,
+                                                           st.just("sommerferien-2027"))}),
+)
+
+
+@SETTINGS
+@given(st.sampled_from(OFFER_FIELDS), json_values, whens, st.integers(0, len(DATA.places) - 1))
+def test_any_offer_field_or_when_is_accepted_or_reported(field, value, when, index):
+    feature = copy.deepcopy(DATA.places[index])
+    if not feature["properties"]["offers"]:
+        feature = copy.deepcopy(DATA.places[0])
+    offer = feature["properties"]["offers"][0]
+    offer[field] = value
+    problems = validate_place(feature, "places.geojson", TAX, index, DATA.holidays)
+    assert all(isinstance(p, Problem) and p.field and p.message for p in problems)
+    offer[field], offer["when"] = DATA.places[0]["properties"]["offers"][0].get(field), when
+    problems = validate_place(feature, "places.geojson", TAX, index, DATA.holidays)
+    assert all(isinstance(p, Problem) and p.field and p.message for p in problems)
+    if not problems:  # a valid when must also expand and describe without raising
+        from explorer.offerindex import build_calendar
+        from explorer.when_text import describe
+
+        build_calendar([when], DATA.holidays, dt.date.today())
+        describe(when, DATA.holidays, "de")
+
+
 @SETTINGS
 @given(json_values)
 def test_any_document_is_accepted_or_reported(document):
@@ -96,7 +146,7 @@ def test_any_document_is_accepted_or_reported(document):
 @given(st.sampled_from(FIELDS), json_values)
 def test_loader_never_raises_anything_but_data_error(tmp_path_factory, field, value):
     folder = tmp_path_factory.mktemp("fuzz")
-    for name in ("taxonomy.json", "areas.geojson", "gazetteer.json"):
+    for name in SIDE_FILES:
         (folder / name).write_bytes((GEODATA / name).read_bytes())
     features = copy.deepcopy(DATA.places[:3])
     features[1]["properties"][field] = value
@@ -115,7 +165,7 @@ def test_loader_never_raises_anything_but_data_error(tmp_path_factory, field, va
 @given(st.binary(max_size=200))
 def test_loader_survives_arbitrary_bytes(tmp_path_factory, raw):
     folder = tmp_path_factory.mktemp("bytes")
-    for name in ("taxonomy.json", "areas.geojson", "gazetteer.json"):
+    for name in SIDE_FILES:
         (folder / name).write_bytes((GEODATA / name).read_bytes())
     (folder / "places.geojson").write_bytes(raw)
     try:
@@ -124,7 +174,7 @@ def test_loader_survives_arbitrary_bytes(tmp_path_factory, raw):
         assert "places.geojson" in str(exc)
 
 
-DATA_FILES = ["taxonomy.json", "areas.geojson", "gazetteer.json", "places.geojson"]
+DATA_FILES = [*SIDE_FILES, "places.geojson"]
 
 
 @settings(max_examples=120, deadline=None,

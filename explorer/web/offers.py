@@ -9,7 +9,7 @@ from ..geojson import pick
 from ..i18n import texts
 from ..matching import match
 from ..query import API_PARAMS, PlaceQuery
-from .api import GEOJSON, lang_arg, snapshot
+from .api import GEOJSON, date_json, lang_arg, snapshot
 from .http import LARGE_BODY, cached_gzip, cached_response, etag_for
 
 bp = Blueprint("offers", __name__, url_prefix="/api")
@@ -18,21 +18,25 @@ MAX_ICS_OFFERS = 2000
 
 
 def offers_body(snap, query: PlaceQuery) -> bytes:
+    """Pre-encoded offer features in answer order, each with its next date (one join)."""
     found = match(snap, query)
     features = snap.features.get("offer", query.view, query.lang)
-    cal = snap.offers.calendar
-    owner = snap.offers.place
-    parts = []
-    for k in found.offer_order.tolist():
-        j, nxt = int(found.offers[k]), int(found.offer_next[k])
-        members = b',"next_date":' + (b'"%s"' % cal.date(nxt).isoformat().encode()
-                                      if nxt >= 0 else b"null")
-        if found.offer_scores is not None:
-            members += b',"score":%d' % round(float(found.offer_scores[k]))
-        distance = found.place_distance.get(int(owner[j]))
-        if distance is not None:
-            members += b',"distance_m":%d' % round(distance)
-        parts.append(geojson.with_members(features[j], members))
+    opened = snap.features.cached(f"open-offer-{query.view}-{query.lang}",
+                                  lambda: [f[:-2] for f in features])
+    days = snap.features.cached("dates", lambda: date_json(snap)) + [b"null"]
+    order = found.offer_order
+    rows = found.offers[order].tolist()
+    nxt = found.offer_next[order].tolist()  # -1 picks the trailing null
+    tails = [b""] * len(rows)
+    if found.offer_scores is not None:
+        scores = found.offer_scores[order].round().astype(int).tolist()
+        tails = [b'%s,"score":%d' % (t, v) for t, v in zip(tails, scores, strict=True)]
+    if found.all_distances is not None:
+        owners = snap.offers.place[found.offers[order]]
+        metres = found.all_distances[owners].round().astype(int).tolist()
+        tails = [b'%s,"distance_m":%d' % (t, v) for t, v in zip(tails, metres, strict=True)]
+    parts = [b'%s,"next_date":%s%s}}' % (opened[j], days[d], t)
+             for j, d, t in zip(rows, nxt, tails, strict=True)]
     return geojson.collection(parts, {"count": len(parts), "version": snap.version})
 
 
