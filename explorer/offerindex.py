@@ -156,7 +156,9 @@ def build_calendar(whens: list[Any], holidays: Holidays, today: dt.date) -> Cale
     packed = np.zeros((len(whens), width), dtype=np.uint8)
     first_day = np.full(len(whens), -1, np.int32)
     last_day = np.full(len(whens), -1, np.int32)
-    cache: dict[str, tuple[np.ndarray, int, int]] = {}  # data repeats the same rules
+    next_day = np.full(len(whens), -1, np.int32)
+    today_i = when_mod.DAYS_BACK
+    cache: dict[str, tuple[np.ndarray, int, int, int]] = {}  # data repeats the same rules
     for i, when in enumerate(whens):
         if not when or when.get("type") == "on_request":
             continue
@@ -166,15 +168,12 @@ def build_calendar(whens: list[Any], holidays: Holidays, today: dt.date) -> Cale
             days = np.array(when_mod.day_indices(expand, holidays, first, n_days), np.int64)
             row = np.zeros(width, np.uint8)
             np.bitwise_or.at(row, days >> 3, (1 << (days & 7)).astype(np.uint8))
+            ahead = days[days >= today_i]
             hit = cache[key] = (row, int(days[0]) if len(days) else -1,
-                                int(days[-1]) if len(days) else -1)
-        packed[i], first_day[i], last_day[i] = hit
-    today_i = when_mod.DAYS_BACK
-    calendar = Calendar(first, n_days, packed, first_day, last_day,
-                        np.full(len(whens), -1, np.int32), today_i)
-    everything = np.arange(len(whens))
-    calendar.next_day[:] = calendar.first_in(everything, today_i, n_days - 1)
-    return calendar
+                                int(days[-1]) if len(days) else -1,
+                                int(ahead[0]) if len(ahead) else -1)
+        packed[i], first_day[i], last_day[i], next_day[i] = hit
+    return Calendar(first, n_days, packed, first_day, last_day, next_day, today_i)
 
 
 @dataclass(frozen=True)

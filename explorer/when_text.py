@@ -18,10 +18,12 @@ MONTHS = {"de": ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.",
 WORDS = {
     "de": {"on_request": "nach Vereinbarung", "weekly": "wöchentlich", "daily": "täglich",
            "monthly": "monatlich", "yearly": "jährlich", "until": "bis", "from": "ab",
-           "unknown": "Termine unbekannt", "every": "alle {n}", "clock": " Uhr"},
+           "unknown": "Termine unbekannt", "every": "alle {n}", "clock": " Uhr",
+           "all_day": "rund um die Uhr"},
     "en": {"on_request": "by arrangement", "weekly": "weekly", "daily": "daily",
            "monthly": "monthly", "yearly": "yearly", "until": "until", "from": "from",
-           "unknown": "dates unknown", "every": "every {n}", "clock": ""},
+           "unknown": "dates unknown", "every": "every {n}", "clock": "",
+           "all_day": "around the clock"},
 }
 
 
@@ -42,6 +44,21 @@ def span(start: dt.datetime, end: dt.datetime, lang: str) -> str:
             return f"{weekday} {day(start.date(), lang)}"
         return f"{weekday} {day(start.date(), lang)}, {times}{WORDS[lang]['clock']}"
     return f"{day(start.date(), lang)} – {day(end.date(), lang)}"
+
+
+ORDINAL = {1: "1st", 2: "2nd", 3: "3rd", -1: "last"}
+
+
+def month_span(months: set[int], lang: str) -> str:
+    """'Nov.–Feb.' for one run of months (across the new year too), else a list."""
+    names = MONTHS[lang]
+    starts = [m for m in sorted(months) if (m - 2) % 12 + 1 not in months]
+    if len(starts) == 1:
+        first, last = starts[0], starts[0]
+        while last % 12 + 1 in months and last % 12 + 1 != first:
+            last = last % 12 + 1
+        return names[first - 1] if first == last else f"{names[first - 1]}–{names[last - 1]}"
+    return ", ".join(names[m - 1] for m in sorted(months))
 
 
 def describe(when: dict | None, holidays: Holidays, lang: str) -> str:
@@ -66,15 +83,23 @@ def describe(when: dict | None, holidays: Holidays, lang: str) -> str:
     rule = when_mod.parse_rrule(when["rrule"], start)
     names = {DAILY: "daily", WEEKLY: "weekly", MONTHLY: "monthly", YEARLY: "yearly"}
     freq = names.get(rule._freq, "weekly")  # dateutil keeps the parsed parts as attributes
+    weekdays = sorted(rule._byweekday or ())
+    if rule._freq == WEEKLY and len(weekdays) == 7 and rule._interval == 1:
+        freq, weekdays = "daily", []
     parts = [w[freq] if rule._interval == 1 else w["every"].format(n=rule._interval)]
-    if rule._freq == WEEKLY and rule._byweekday:
-        parts.append(", ".join(DAYS[lang][d] for d in sorted(rule._byweekday)))
+    if rule._freq == WEEKLY and weekdays:
+        parts.append(", ".join(DAYS[lang][d] for d in weekdays))
+    for weekday, n in sorted(rule._bynweekday or ()):  # e.g. the 3rd Saturday of a month
+        parts.append(f"{n}. {DAYS[lang][weekday]}" if lang == "de" else
+                     f"{ORDINAL.get(n, f'{n}th')} {DAYS[lang][weekday]}")
     length = dt.timedelta(minutes=when.get("duration_min") or 0)
-    times = clock(start) + (f"–{clock(start + length)}" if length else "")
-    parts.append(times + w["clock"])
-    if rule._bymonth and len(rule._bymonth) < 12:
-        months = sorted(rule._bymonth)
-        parts.append(f"({MONTHS[lang][months[0] - 1]}–{MONTHS[lang][months[-1] - 1]})")
+    if start.time() == dt.time() and length >= dt.timedelta(days=1):
+        parts.append(w["all_day"])
+    else:
+        times = clock(start) + (f"–{clock(start + length)}" if length else "")
+        parts.append(times + w["clock"])
+    if rule._bymonth and len(set(rule._bymonth)) < 12:
+        parts.append(f"({month_span(set(rule._bymonth), lang)})")
     if start.date() > dt.date.today():
         parts.append(f"{w['from']} {day(start.date(), lang)}")
     if rule._until:

@@ -77,3 +77,28 @@ def test_date_range_fields_appear_only_for_a_chosen_range(page, live_server):
     page.select_option("#when-choice", "")
     page.wait_for_function("() => !new URLSearchParams(location.search).has('from')")
     assert page.errors == []
+
+
+def test_free_and_bookable_checkboxes_filter_the_map(page, live_server):
+    page.goto(live_server.url + "/")
+    wait_ready(page)
+    everything = int(page.evaluate("() => document.body.dataset.markers"))
+    page.check("input[name=cost][value=free]")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('cost') === 'free'")
+    wait_ready(page)
+    free = int(page.evaluate("() => document.body.dataset.markers"))
+    page.check("input[name=bookable][value='1']")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('bookable') === '1'")
+    wait_ready(page)
+    both = int(page.evaluate("() => document.body.dataset.markers"))
+    assert 0 < both <= free < everything
+    assert page.errors == []
+
+
+def test_builder_snippet_keeps_age_and_free(page, live_server):
+    page.goto(live_server.url + "/embed/builder")
+    page.fill("input[name=age]", "9")
+    page.check("#builder-form input[name=cost][value=free]")
+    page.wait_for_function("() => document.getElementById('snippet').value.includes('age=9')"
+                           " && document.getElementById('snippet').value.includes('cost=free')")
+    assert page.errors == []

@@ -66,6 +66,12 @@
 
   /* ---------- state <-> form <-> URL ---------- */
 
+  function fieldsNamed(name) {  // one field is an Element, several a RadioNodeList
+    var f = form.elements[name];
+    if (!f) return [];
+    return f instanceof Element ? [f] : Array.prototype.slice.call(f);
+  }
+
   function stateParams() {
     var p = new URLSearchParams();
     if (!form) {
@@ -76,7 +82,7 @@
       return p;
     }
     ["topic", "group", "kind", "cost", "bookable"].forEach(function (name) {
-      var values = Array.prototype.filter.call(form.elements[name] || [], function (c) { return c.checked; })
+      var values = fieldsNamed(name).filter(function (c) { return c.type === "hidden" ? c.value : c.checked; })
         .map(function (c) { return c.value; });
       if (values.length) p.set(name, values.join(","));
     });

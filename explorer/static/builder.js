@@ -11,12 +11,15 @@
 
   function params() {
     var p = new URLSearchParams();
-    ["topic", "group", "kind"].forEach(function (name) {
-      var v = Array.prototype.filter.call(form.elements[name], function (c) { return c.checked; })
+    ["topic", "group", "kind", "cost", "bookable"].forEach(function (name) {
+      var field = form.elements[name];
+      var all = field instanceof Element ? [field] : Array.prototype.slice.call(field);
+      var v = all.filter(function (c) { return c.checked; })
         .map(function (c) { return c.value; });
       if (v.length) p.set(name, v.join(","));
     });
-    ["area", "q", "near", "radius_km", "theme", "zoom", "center", "width", "height", "lang"]
+    ["area", "q", "age", "from", "to", "near", "radius_km", "theme", "zoom", "center", "width",
+     "height", "lang"]
       .forEach(function (name) {
         var v = form.elements[name].value.trim();
         if (v) p.set(name, v);

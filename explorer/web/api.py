@@ -73,12 +73,12 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
     return geojson.collection(parts, {"count": len(parts), "version": snap.version})
 
 
-@bp.get("/places")
-def places():
+def collection_response(build, *key: str):
+    """A filtered collection answered from the caches when possible, else built once."""
     snap = snapshot()
     query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"],
                                  allowed=API_PARAMS)
-    etag = etag_for(snap.version, query.canonical())
+    etag = etag_for(snap.version, *key, query.canonical())
     if request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz"):
         return cached_response(b"", etag, GEOJSON)
     compressed = cached_gzip(etag, GEOJSON)
@@ -87,10 +87,15 @@ def places():
     bodies = current_app.extensions["body_cache"]
     body = bodies.get(etag)
     if body is None:
-        body = places_body(snap, query)
+        body = build(snap, query)
         if len(body) <= LARGE_BODY:  # large ones live on in the gzip cache only
             bodies.put(etag, body)
     return cached_response(body, etag, GEOJSON)
+
+
+@bp.get("/places")
+def places():
+    return collection_response(places_body)
 
 
 @bp.get("/places/<place_id>")

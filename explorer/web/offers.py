@@ -9,8 +9,8 @@ from ..geojson import pick
 from ..i18n import texts
 from ..matching import match
 from ..query import API_PARAMS, PlaceQuery
-from .api import GEOJSON, date_json, lang_arg, snapshot
-from .http import LARGE_BODY, cached_gzip, cached_response, etag_for
+from .api import GEOJSON, collection_response, date_json, lang_arg, snapshot
+from .http import cached_response, etag_for
 
 bp = Blueprint("offers", __name__, url_prefix="/api")
 ICS = "text/calendar"
@@ -42,22 +42,7 @@ def offers_body(snap, query: PlaceQuery) -> bytes:
 
 @bp.get("/offers")
 def offers():
-    snap = snapshot()
-    query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"],
-                                 allowed=API_PARAMS)
-    etag = etag_for(snap.version, "offers", query.canonical())
-    if request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz"):
-        return cached_response(b"", etag, GEOJSON)
-    compressed = cached_gzip(etag, GEOJSON)
-    if compressed is not None:
-        return compressed
-    bodies = current_app.extensions["body_cache"]
-    body = bodies.get(etag)
-    if body is None:
-        body = offers_body(snap, query)
-        if len(body) <= LARGE_BODY:
-            bodies.put(etag, body)
-    return cached_response(body, etag, GEOJSON)
+    return collection_response(offers_body, "offers")
 
 
 def find_offer(snap, offer_id: str) -> int:

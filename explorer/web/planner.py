@@ -23,6 +23,7 @@ from flask import (
 from werkzeug.exceptions import TooManyRequests
 
 from .. import maps
+from ..i18n import texts as explorer_texts
 from ..planner import apidoc, export, mapview, view
 from ..planner.analysis import Coverage
 from ..planner.geometry import GridTooLarge, StudyArea, study_area_for
@@ -190,13 +191,15 @@ def page():
     other = "en" if lang == "de" else "de"
     filters = [(k, ",".join(v)) for k, v in (("topic", params.topics), ("group", params.groups),
                                              ("kind", params.kinds)) if v]
+    filters += list(params.offer_args)  # age, dates, cost, ... go back to the map too
     underserved_total = int(cov.served.underserved.sum())
     config = {"lang": lang, "mapVar": parts.map_var, "texts": {k: t[k] for k in (
         "show_on_map", "map_label")}, "parameters": params.as_dict()}
     return render_template(
         "planner.html", lang=lang, t=t, labels=label_map, params=params,
         state={"topic": list(params.topics), "group": list(params.groups),
-               "kind": list(params.kinds)},
+               "kind": list(params.kinds), **dict(params.offer_args)},
+        et=explorer_texts(lang),
         vendor_css=LEAFLET_CSS, vendor_js=LEAFLET_JS,
         map_html=parts.html,
         map_script=f"/planner/map.js?{params.query_string(v=snap.version)}",
