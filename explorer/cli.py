@@ -37,9 +37,12 @@ def check(data_dir: str | None, areas_file: str | None) -> None:
         click.echo(f"{len(exc.problems)} problem(s) found", err=True)
         sys.exit(1)
     pending = sum(1 for f in dataset.places if not f.get("geometry"))
+    offers = [o for f in dataset.places for o in f["properties"].get("offers") or []]
+    active = sum(1 for o in offers if o.get("status", "active") == "active")
     click.echo(f"ok: {len(dataset.places)} places ({pending} awaiting geocoding), "
-               f"{len(dataset.areas)} areas, {len(dataset.gazetteer)} gazetteer entries, "
-               f"data version {dataset.version}")
+               f"{len(offers)} offers ({active} active), {len(dataset.areas)} areas, "
+               f"{len(dataset.gazetteer)} gazetteer entries, "
+               f"{len(dataset.holidays.spans)} school holidays, data version {dataset.version}")
 
 
 @main.command()

@@ -61,6 +61,7 @@ def localise_offer(o: dict[str, Any], taxonomy: dict, lang: str) -> dict[str, An
         "duration_min": o.get("duration_min"),
         "languages": o.get("languages", []),
         "booking": o.get("booking"),
+        "booking_url": (o.get("booking") or {}).get("url"),  # the field before offers had ids
         "group_booking": o.get("group_booking"),
         "bookable": is_bookable(o),
         "when": o.get("when"),
@@ -118,13 +119,14 @@ PLACE_OF_OFFER = ("id", "name", "kind", "kind_label", "address", "stadtteil", "s
 def offer_feature(offer: dict[str, Any], place: dict[str, Any], view: str) -> dict[str, Any]:
     """One offer at its place's point; ``place`` is the localised place feature."""
     pp = place["properties"]
-    if view == "map":
-        props = {k: offer[k] for k in ("id", "title", "format", "format_label", "cost",
-                                       "age_min", "age_max", "status", "bookable")}
+    if view == "map":  # markers and lists; the place page is /places/<place.id>
+        props = {k: offer[k] for k in ("id", "title", "format_label", "cost", "age_min",
+                                       "age_max", "status", "bookable")}
+        props["place"] = {k: pp[k] for k in ("id", "name", "kind", "stadtteil")}
     else:
         props = dict(offer)
-    props["place"] = {k: pp[k] for k in PLACE_OF_OFFER}
-    props["url"] = f"{pp['url']}#offer-{offer['id']}"
+        props["place"] = {k: pp[k] for k in PLACE_OF_OFFER}
+        props["url"] = f"{pp['url']}#offer-{offer['id']}"
     return {"type": "Feature", "id": offer["id"], "geometry": place["geometry"],
             "properties": props}
 
@@ -153,6 +155,22 @@ def with_distance(feature: bytes, distance_m: int) -> bytes:
 def with_members(feature: bytes, members: bytes) -> bytes:
     """Append pre-encoded ``,"key":value`` members to a feature's properties."""
     return b"%s%s}}" % (feature[:-2], members)
+
+
+def joined(opened: list[bytes], tails: list[bytes]) -> bytes:
+    """``opened[k] + tails[k]`` for all k, comma-separated, with a single copy of the bytes
+    (features are large, their tails small: formatting each pair would copy twice)."""
+    pieces: list[bytes] = [b""] * (2 * len(opened))
+    pieces[0::2] = opened
+    pieces[1::2] = tails
+    return b"".join(pieces)
+
+
+def collection_of(opened: list[bytes], tails: list[bytes], extra: dict[str, Any]) -> bytes:
+    """A FeatureCollection of open features, each closed by its tail (ending in ``}},``)."""
+    head = collection([], extra)[:-2]  # '{"type":...,"features":['
+    body = joined(opened, tails)
+    return b"".join((head, body[:-1] if body else b"", b"]}"))
 
 
 def collection(parts: list[bytes], extra: dict[str, Any] | None = None) -> bytes:

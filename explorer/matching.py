@@ -73,7 +73,10 @@ def offer_mask(snapshot: Snapshot, query, places: np.ndarray) -> np.ndarray:
     o = snapshot.offers
     tax = snapshot.taxonomy
     mask = places[o.place]
-    mask &= np.isin(o.status, [STATUS_CODES[s] for s in query.statuses])
+    if len(query.statuses) == 1:  # the default: one comparison, not a set lookup
+        mask &= o.status == STATUS_CODES[query.statuses[0]]
+    elif len(query.statuses) < len(STATUS_CODES):
+        mask &= np.isin(o.status, [STATUS_CODES[s] for s in query.statuses])
     vocab = snapshot.vocab
     if query.topics:
         mask &= (o.topic_bits & mask_of(list(query.topics), vocab["topics"])) != 0

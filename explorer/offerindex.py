@@ -141,12 +141,13 @@ def canonical_rule(text: str) -> str:
     """The same rule written the same way (parts and list items sorted): a cache key only;
     dateutil still reads and expands it."""
     parts = []
-    for item in sorted(text.strip().removeprefix("RRULE:").split(";")):
+    for item in text.strip().removeprefix("RRULE:").split(";"):
         name, _sep, value = item.partition("=")
-        if name.upper() in ("BYDAY", "BYMONTH", "BYMONTHDAY"):
+        name, value = name.upper(), value.upper()
+        if name in ("BYDAY", "BYMONTH", "BYMONTHDAY"):
             value = ",".join(sorted(value.split(",")))
-        parts.append(f"{name.upper()}={value}")
-    return ";".join(parts)
+        parts.append(f"{name}={value}")
+    return ";".join(sorted(parts))
 
 
 def build_calendar(whens: list[Any], holidays: Holidays, today: dt.date) -> Calendar:

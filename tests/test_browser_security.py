@@ -101,8 +101,13 @@ def test_links_in_details_open_in_a_new_tab(page, live_server):
     page.goto(live_server.url + "/embed?kind=planetarium")
     page.wait_for_function("() => document.body.dataset.state === 'ready'")
     page.locator(".result-button").first.click()
-    link = page.locator("#details a").first
-    link.wait_for()
-    assert link.get_attribute("target") == "_blank"
-    assert "noopener" in link.get_attribute("rel")
-    assert link.get_attribute("href").startswith("https://")
+    page.locator("#details a").first.wait_for()
+    links = page.locator("#details a")
+    assert links.count() >= 2  # the place page and the planetarium's own site
+    for k in range(links.count()):
+        link = links.nth(k)
+        assert link.get_attribute("target") == "_blank"
+        assert "noopener" in link.get_attribute("rel")
+    hrefs = [links.nth(k).get_attribute("href") for k in range(links.count())]
+    assert any(h.startswith("https://") for h in hrefs)
+    assert "/places/zeiss-planetarium-bochum?lang=de" in hrefs

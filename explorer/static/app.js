@@ -27,42 +27,13 @@
   var request = null;
   var pickMode = false;
 
-  /* ---------- helpers ---------- */
+  /* ---------- helpers (ui.js) ---------- */
 
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function safeUrl(value) {
-    if (typeof value !== "string") return null;
-    try {
-      var u = new URL(value, window.location.href);
-      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function fold(text) {
-    var s = String(text).toLowerCase().replace(/ß/g, "ss").normalize("NFKD")
-      .replace(/[\u0300-\u036f]/g, "");
-    return s.replace(/ae/g, "a").replace(/oe/g, "o").replace(/ue/g, "u")
-      .replace(/\s+/g, " ").trim();
-  }
-
-  function formatDate(iso) {
-    var d = new Date(iso + "T12:00:00");
-    return d.toLocaleDateString(cfg.lang === "de" ? "de-DE" : "en-GB",
-      { weekday: "short", day: "numeric", month: "short" });
-  }
-
-  function formatDistance(m) {
-    if (m === undefined || m === null) return "";
-    return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1).replace(".", cfg.lang === "de" ? "," : ".") + " km";
-  }
+  var U = window.mintUI;
+  var el = U.el;
+  var fold = U.fold;
+  function formatDate(iso) { return U.formatDate(iso, cfg.lang); }
+  function formatDistance(m) { return U.formatDistance(m, cfg.lang); }
 
   /* ---------- state <-> form <-> URL ---------- */
 
@@ -233,21 +204,6 @@
     }
   }
 
-  function row(dl, label, value) {
-    if (value === undefined || value === null || value === "") return;
-    dl.appendChild(el("dt", {}, label));
-    var dd = el("dd");
-    if (value instanceof Node) dd.appendChild(value); else dd.textContent = String(value);
-    dl.appendChild(dd);
-  }
-
-  function externalLink(href, text) {
-    var url = safeUrl(href);
-    if (!url) return null;
-    var a = el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, text || url);
-    return a;
-  }
-
   var fullRecords = {};
   var detailsRequest = 0;
 
@@ -268,48 +224,7 @@
 
   function showDetails(f, distance, fromList) {
     var id = f.id;
-    var p = f.properties;
-    p.distance_m = distance;
-    detailsBody.textContent = "";
-    detailsBody.appendChild(el("h2", { id: "details-title", tabindex: "-1" }, p.name));
-    detailsBody.appendChild(el("p", { "class": "details-kind" }, p.kind_label));
-    if (p.description) detailsBody.appendChild(el("p", {}, p.description));
-    var dl = el("dl");
-    var a = p.address || {};
-    row(dl, T.address, [a.street, [a.postcode, a.city].filter(Boolean).join(" ")].filter(Boolean).join(", ")
-      + (p.stadtteil ? " (" + p.stadtteil + (p.stadtbezirk ? ", " + p.stadtbezirk : "") + ")" : ""));
-    if (p.distance_m !== undefined) row(dl, T.distance, formatDistance(p.distance_m));
-    row(dl, T.topics, (p.topic_labels || []).join(", "));
-    row(dl, T.groups, (p.group_labels || []).join(", "));
-    row(dl, T.access, p.wheelchair ? T[p.wheelchair] : T.unknown);
-    if (p.transit) {
-      row(dl, T.transit, p.transit.stop + (p.transit.lines && p.transit.lines.length ? " (" + p.transit.lines.join(", ") + ")" : ""));
-    }
-    row(dl, T.website, externalLink(p.website));
-    row(dl, T.place_page, el("a", { href: "/places/" + encodeURIComponent(id) + "?lang=" + cfg.lang, id: "details-page-link" }, p.name));
-    row(dl, T.checked, p.checked);
-    if (p.coordinate_source) row(dl, T.coordinate_source, p.coordinate_source.text);
-    detailsBody.appendChild(dl);
-    if (p.offers && p.offers.length) {
-      detailsBody.appendChild(el("h3", {}, T.offers));
-      var ul = el("ul", { "class": "offers" });
-      p.offers.forEach(function (o) {
-        var li = el("li");
-        li.appendChild(el("strong", {}, o.title));
-        var bits = [o.format_label];
-        if (o.status && o.status !== "active") bits.push(T["status_" + o.status]);
-        if (o.age_min !== null && o.age_min !== undefined) bits.push(T.ages + " " + o.age_min + (o.age_max !== null && o.age_max !== undefined ? "–" + o.age_max : "+"));
-        if (o.grade_min !== null && o.grade_min !== undefined) {
-          bits.push(T.grades + " " + o.grade_min + (o.grade_max !== null && o.grade_max !== o.grade_min ? "–" + o.grade_max : ""));
-        }
-        if (o.cost_label) bits.push(o.cost_label);
-        li.appendChild(el("span", { "class": "offer-meta" }, " · " + bits.filter(Boolean).join(" · ")));
-        var booking = o.status === "active" ? externalLink((o.booking || {}).url, T.booking) : null;
-        if (booking) { li.appendChild(document.createTextNode(" ")); li.appendChild(booking); }
-        ul.appendChild(li);
-      });
-      detailsBody.appendChild(ul);
-    }
+    window.mintDetails.render(detailsBody, f, distance, T, cfg.lang, cfg.page === "embed");
     details.hidden = false;
     details.setAttribute("data-place-id", id);
     var m = markers[id];

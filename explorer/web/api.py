@@ -61,16 +61,17 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
         briefs = snap.features.get("brief", "-", query.lang)
         days = snap.features.cached("dates", lambda: date_json(snap)) + [b"null"]
         nxt = found.offer_next.tolist()  # -1 picks the trailing null
-        parts = [b'%s,"offer_count":%d,"offers_matching":[%s]%s}}' % (
-            opened[i], b - a, b",".join([b'%s,"next_date":%s}' % (briefs[rows[k]], days[nxt[k]])
-                                         for k in range(a, min(b, a + BRIEF_LIMIT))]), tail)
-            for i, a, b, tail in zip(places, starts, ends, tails, strict=True)]
+        closing = [b',"offer_count":%d,"offers_matching":[%s]%s}},' % (
+            b - a, b",".join([b'%s,"next_date":%s}' % (briefs[rows[k]], days[nxt[k]])
+                              for k in range(a, min(b, a + BRIEF_LIMIT))]), tail)
+            for a, b, tail in zip(starts, ends, tails, strict=True)]
     else:
         quoted = snap.features.get("id", "-", "-")
-        parts = [b'%s,"matching_offers":[%s]%s}}' % (
-            opened[i], b",".join([quoted[rows[k]] for k in range(a, b)]), tail)
-            for i, a, b, tail in zip(places, starts, ends, tails, strict=True)]
-    return geojson.collection(parts, {"count": len(parts), "version": snap.version})
+        closing = [b',"matching_offers":[%s]%s}},' % (
+            b",".join([quoted[rows[k]] for k in range(a, b)]), tail)
+            for a, b, tail in zip(starts, ends, tails, strict=True)]
+    return geojson.collection_of([opened[i] for i in places], closing,
+                                 {"count": len(places), "version": snap.version})
 
 
 def collection_response(build, *key: str):

@@ -35,9 +35,9 @@ def offers_body(snap, query: PlaceQuery) -> bytes:
         owners = snap.offers.place[found.offers[order]]
         metres = found.all_distances[owners].round().astype(int).tolist()
         tails = [b'%s,"distance_m":%d' % (t, v) for t, v in zip(tails, metres, strict=True)]
-    parts = [b'%s,"next_date":%s%s}}' % (opened[j], days[d], t)
-             for j, d, t in zip(rows, nxt, tails, strict=True)]
-    return geojson.collection(parts, {"count": len(parts), "version": snap.version})
+    closing = [b',"next_date":%s%s}},' % (days[d], t) for d, t in zip(nxt, tails, strict=True)]
+    return geojson.collection_of([opened[j] for j in rows], closing,
+                                 {"count": len(rows), "version": snap.version})
 
 
 @bp.get("/offers")
