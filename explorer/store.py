@@ -27,6 +27,7 @@ from .offerindex import STATUS_CODES, OfferIndex
 from .schema import DataError, Problem
 from .search import SearchIndex
 from .text import fold
+from .when import local_today
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ class Snapshot:
         lon = np.array([f["geometry"]["coordinates"][0] for f in served], dtype=float)
         lat = np.array([f["geometry"]["coordinates"][1] for f in served], dtype=float)
         kinds = list(tax["kinds"])
-        today = today or dt.date.today()
+        today = today or local_today()
         offers = OfferIndex.build(served, tax, dataset.holidays, today)
         live = offers.status != STATUS_CODES["ended"]
         topic_bits = np.zeros(len(served), np.uint64)
@@ -252,7 +253,7 @@ def start_watcher(store: PlaceStore, interval: float) -> threading.Thread:
         while True:
             time.sleep(interval)
             try:
-                stale_day = store.snapshot.built_on != dt.date.today()
+                stale_day = store.snapshot.built_on != local_today()
                 if stale_day or files_signature(store) != store.seen_signature:
                     store.reload()
             except Exception:  # the watcher must outlive any surprise in a data file

@@ -27,6 +27,11 @@ DAYS_BACK, DAYS_AHEAD = 366, 2 * 366  # the calendar window around the build day
 YEARS = (2000, 2100)
 
 
+def local_today() -> dt.date:
+    """Today in Bochum (the server's clock may run on UTC)."""
+    return dt.datetime.now(TZ).date()
+
+
 class WhenError(ValueError):
     """A problem in one offer's ``when``; ``field`` is relative to it (e.g. 'rrule')."""
 

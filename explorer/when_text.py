@@ -100,7 +100,7 @@ def describe(when: dict | None, holidays: Holidays, lang: str) -> str:
         parts.append(times + w["clock"])
     if rule._bymonth and len(set(rule._bymonth)) < 12:
         parts.append(f"({month_span(set(rule._bymonth), lang)})")
-    if start.date() > dt.date.today():
+    if start.date() > when_mod.local_today():
         parts.append(f"{w['from']} {day(start.date(), lang)}")
     if rule._until:
         parts.append(f"{w['until']} {day(rule._until.date(), lang)}")

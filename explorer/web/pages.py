@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ..geojson import pick
 from ..i18n import texts
 from ..query import PLACE_PARAMS, PlaceQuery
 from ..store import Snapshot
+from ..when import local_today
 from .http import cached_response, etag_for
 
 bp = Blueprint("pages", __name__)
@@ -79,7 +79,7 @@ def labels(snap: Snapshot, lang: str) -> dict[str, dict[str, str]]:
 
 def holidays_ahead(snap: Snapshot) -> list[dict]:
     """NRW school holidays not yet over, for the "next school holidays" choice."""
-    today = dt.date.today()
+    today = local_today()
     return [{"id": hid, "start": a.isoformat(), "end": b.isoformat()}
             for hid, (a, b) in sorted(snap.dataset.holidays.spans.items(), key=lambda x: x[1])
             if b >= today]
