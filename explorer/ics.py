@@ -59,17 +59,19 @@ def events(offer: dict, place: dict, holidays: Holidays, lang: str,
             event.add("dtend", max(end, start).replace(tzinfo=TZ))
             out.append(event)
     elif kind == "recurring":
-        start = when_mod.parse_local(when["dtstart"], "dtstart")
-        event = _base(offer, place, lang, base_url, uid)
-        event.add("dtstart", start.replace(tzinfo=TZ))
-        event.add("duration", dt.timedelta(minutes=when.get("duration_min") or 60))
-        rule = vRecur.from_ical(when["rrule"].removeprefix("RRULE:"))
-        if "UNTIL" in rule:  # local in the data; RFC 5545 wants UTC with a zoned DTSTART
-            until = rule["UNTIL"][0]
-            if isinstance(until, dt.datetime):
-                rule["UNTIL"] = [until.replace(tzinfo=TZ).astimezone(dt.UTC)]
-        event.add("rrule", rule)
-        out.append(event)
+        rules = when_mod.rules_of(when)
+        for i, spec in enumerate(rules):  # one event per rule (RFC 5545: one RRULE each)
+            start = when_mod.parse_local(spec["dtstart"], "dtstart")
+            event = _base(offer, place, lang, base_url, f"{i}-{uid}" if len(rules) > 1 else uid)
+            event.add("dtstart", start.replace(tzinfo=TZ))
+            event.add("duration", dt.timedelta(minutes=spec.get("duration_min") or 60))
+            rule = vRecur.from_ical(spec["rrule"].removeprefix("RRULE:"))
+            if "UNTIL" in rule:  # local in the data; RFC 5545 wants UTC with a zoned DTSTART
+                until = rule["UNTIL"][0]
+                if isinstance(until, dt.datetime):
+                    rule["UNTIL"] = [until.replace(tzinfo=TZ).astimezone(dt.UTC)]
+            event.add("rrule", rule)
+            out.append(event)
     elif kind == "season":
         first, last = when_mod.season_span(when, holidays)
         event = _base(offer, place, lang, base_url, uid)

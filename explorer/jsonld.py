@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dateutil.rrule import DAILY
+
 from . import when as when_mod
 from .geojson import pick
 from .when import TZ, Holidays
@@ -22,19 +24,26 @@ OPEN_FORMATS = frozenset({"exhibition", "self_guided"})  # their times are openi
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def opening_hours(offer: dict) -> dict[str, Any] | None:
-    """A weekly recurrence of an exhibition as schema.org opening hours."""
+def opening_hours(offer: dict) -> list[dict[str, Any]] | None:
+    """The weekly rules of an exhibition as schema.org opening hours (None: not hours)."""
     when = offer.get("when") or {}
     if when.get("type") != "recurring" or offer.get("format") not in OPEN_FORMATS:
         return None
-    start = when_mod.parse_local(when["dtstart"], "dtstart")
-    rule = when_mod.parse_rrule(when["rrule"], start)
-    if not rule._byweekday:  # dateutil keeps the parsed parts as attributes
-        return None
-    close = start + dt.timedelta(minutes=when.get("duration_min") or 0)
-    return {"@type": "OpeningHoursSpecification",
-            "dayOfWeek": [f"https://schema.org/{WEEKDAYS[d]}" for d in sorted(rule._byweekday)],
-            "opens": start.strftime("%H:%M"), "closes": close.strftime("%H:%M")}
+    specs = []
+    for spec in when_mod.rules_of(when):
+        start = when_mod.parse_local(spec["dtstart"], "dtstart")
+        rule = when_mod.parse_rrule(spec["rrule"], start)
+        days = sorted(rule._byweekday or ())  # dateutil keeps the parsed parts as attributes
+        if rule._freq == DAILY:
+            days = list(range(7))
+        if not days:
+            return None
+        close = start + dt.timedelta(minutes=spec.get("duration_min") or 0)
+        closes = "23:59" if close.date() > start.date() else close.strftime("%H:%M")
+        specs.append({"@type": "OpeningHoursSpecification",
+                      "dayOfWeek": [f"https://schema.org/{WEEKDAYS[d]}" for d in days],
+                      "opens": start.strftime("%H:%M"), "closes": closes})
+    return specs
 
 
 def postal_address(props: dict) -> dict[str, Any]:
@@ -75,9 +84,9 @@ def place_document(feature: dict, holidays: Holidays, lang: str, page_url: str,
         if offer.get("status", "active") != "active":
             continue
         url = f"{page_url}#offer-{offer['id']}"
-        spec = opening_hours(offer)
-        if spec:
-            hours.append(spec)
+        specs = opening_hours(offer)
+        if specs:
+            hours += specs
             continue
         for start, end in when_mod.upcoming(offer.get("when"), holidays, now, count=5):
             if len(events) >= MAX_EVENTS:

@@ -125,16 +125,21 @@ def day_key(when: dict) -> tuple[str, dict]:
     A weekly rule occupies the same days whatever its start time, as long as its end stays
     on the same side of midnight: start such rules at 00:00 (with the duration extended to
     the same end) so thousands of offers with one rule are expanded once."""
-    if when.get("type") == "recurring" and not any(
-            part in when.get("rrule", "").upper() for part in ("BYHOUR", "BYMINUTE")):
-        start = when_mod.parse_local(when["dtstart"], "dtstart")
-        length = when.get("duration_min") or 0
-        end = start.hour * 60 + start.minute + length  # minutes after the start day's 00:00
-        extra_days = (end - 1) // 1440 if length else 0  # days the end reaches into
-        when = {"type": "recurring", "dtstart": start.date().isoformat() + "T00:00",
-                "duration_min": extra_days * 1440 + 1, "rrule": when["rrule"]}
-        when["rrule"] = canonical_rule(when["rrule"])
+    if when.get("type") == "recurring":
+        rules = [normal_rule(r) for r in when_mod.rules_of(when)]
+        when = {"type": "recurring", "rules": sorted(rules, key=repr)}
     return repr(sorted(when.items())), when
+
+
+def normal_rule(rule: dict) -> dict:
+    if any(part in rule.get("rrule", "").upper() for part in ("BYHOUR", "BYMINUTE")):
+        return dict(rule)
+    start = when_mod.parse_local(rule["dtstart"], "dtstart")
+    length = rule.get("duration_min") or 0
+    end = start.hour * 60 + start.minute + length  # minutes after the start day's 00:00
+    extra_days = (end - 1) // 1440 if length else 0  # days the end reaches into
+    return {"dtstart": start.date().isoformat() + "T00:00",
+            "duration_min": extra_days * 1440 + 1, "rrule": canonical_rule(rule["rrule"])}
 
 
 def canonical_rule(text: str) -> str:

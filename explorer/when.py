@@ -160,15 +160,35 @@ def check(when: Any, holidays: Holidays) -> None:
                     deadline, f"sessions[{i}].registration_deadline") > start:
                 raise WhenError(f"sessions[{i}].registration_deadline",
                                 "is after the session's start")
+    elif kind == "recurring" and "rules" in when:
+        rules = when["rules"]
+        if not isinstance(rules, list) or not rules or not all(isinstance(r, dict)
+                                                               for r in rules):
+            raise WhenError("rules", "must be a non-empty list of {dtstart, duration_min, rrule}")
+        for i, rule in enumerate(rules):
+            try:
+                check_rule(rule)
+            except WhenError as exc:
+                raise WhenError(f"rules[{i}].{exc.field}", exc.message) from None
     elif kind == "recurring":
-        start = parse_local(when.get("dtstart"), "dtstart")
-        parse_rrule(when.get("rrule"), start)
-        duration = when.get("duration_min")
-        if duration is not None and (not isinstance(duration, int) or isinstance(duration, bool)
-                                     or not 1 <= duration <= 24 * 60):
-            raise WhenError("duration_min", "must be whole minutes 1-1440")
+        check_rule(when)
     elif kind == "season":
         season_span(when, holidays)
+
+
+def check_rule(rule: dict) -> None:
+    start = parse_local(rule.get("dtstart"), "dtstart")
+    parse_rrule(rule.get("rrule"), start)
+    duration = rule.get("duration_min")
+    if duration is not None and (not isinstance(duration, int) or isinstance(duration, bool)
+                                 or not 1 <= duration <= 24 * 60):
+        raise WhenError("duration_min", "must be whole minutes 1-1440")
+
+
+def rules_of(when: dict) -> list[dict]:
+    """A recurrence's rules: one (dtstart, duration_min, rrule) or several under ``rules``
+    (e.g. opening hours that differ by season or weekday)."""
+    return list(when["rules"]) if "rules" in when else [when]
 
 
 def occurrences(when: dict | None, holidays: Holidays, start: dt.datetime, end: dt.datetime,
@@ -188,13 +208,15 @@ def occurrences(when: dict | None, holidays: Holidays, start: dt.datetime, end: 
                 out.append((a, b))
         out.sort()
     elif kind == "recurring":
-        first = parse_local(when["dtstart"], "dtstart")
-        length = dt.timedelta(minutes=when.get("duration_min") or 0)
-        rule = parse_rrule(when["rrule"], first)
-        for a in rule.xafter(start - length, count=limit, inc=True):
-            if a > end:
-                break
-            out.append((a, a + length))
+        for spec in rules_of(when):
+            first = parse_local(spec["dtstart"], "dtstart")
+            length = dt.timedelta(minutes=spec.get("duration_min") or 0)
+            rule = parse_rrule(spec["rrule"], first)
+            for a in rule.xafter(start - length, count=limit, inc=True):
+                if a > end:
+                    break
+                out.append((a, a + length))
+        out.sort()
     elif kind == "season":
         a, b = season_span(when, holidays)
         sa, sb = dt.datetime.combine(a, dt.time()), dt.datetime.combine(b, dt.time(23, 59))

@@ -79,8 +79,14 @@ def describe(when: dict | None, holidays: Holidays, lang: str) -> str:
         end = when_mod.parse_local(sessions[0].get("end") or sessions[0]["start"], "end")
         more = f" (+{len(sessions) - 1})" if len(sessions) > 1 else ""
         return span(first, end, lang) + more
-    start = when_mod.parse_local(when["dtstart"], "dtstart")
-    rule = when_mod.parse_rrule(when["rrule"], start)
+    return "; ".join(describe_rule(r, lang) for r in when_mod.rules_of(when))
+
+
+def describe_rule(spec: dict, lang: str) -> str:
+    """One recurrence rule in words."""
+    w = WORDS[lang]
+    start = when_mod.parse_local(spec["dtstart"], "dtstart")
+    rule = when_mod.parse_rrule(spec["rrule"], start)
     names = {DAILY: "daily", WEEKLY: "weekly", MONTHLY: "monthly", YEARLY: "yearly"}
     freq = names.get(rule._freq, "weekly")  # dateutil keeps the parsed parts as attributes
     weekdays = sorted(rule._byweekday or ())
@@ -92,7 +98,7 @@ def describe(when: dict | None, holidays: Holidays, lang: str) -> str:
     for weekday, n in sorted(rule._bynweekday or ()):  # e.g. the 3rd Saturday of a month
         parts.append(f"{n}. {DAYS[lang][weekday]}" if lang == "de" else
                      f"{ORDINAL.get(n, f'{n}th')} {DAYS[lang][weekday]}")
-    length = dt.timedelta(minutes=when.get("duration_min") or 0)
+    length = dt.timedelta(minutes=spec.get("duration_min") or 0)
     if start.time() == dt.time() and length >= dt.timedelta(days=1):
         parts.append(w["all_day"])
     else:

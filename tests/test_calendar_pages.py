@@ -158,3 +158,16 @@ def test_hostile_offer_text_is_escaped_on_the_page_and_in_json_ld(data_dir, stat
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     [doc] = extruct.extract(html, syntaxes=["json-ld"])["json-ld"]
     assert any(n.get("name") == payload for n in doc["@graph"])  # intact as data
+
+
+def test_several_rules_become_several_events_and_opening_hours(client):
+    cal = parse_ics(client.get("/api/offers/zeche-hannover-museum.ics"))
+    events = cal.contents["vevent"]
+    assert len(events) == 2 and len({e.uid.value for e in events}) == 2
+    assert {e.rrule.value.split("BYDAY=")[1].split(";")[0] for e in events} == {
+        "WE,TH,FR,SA", "SU"}
+    html = client.get("/places/lwl-museum-zeche-hannover").get_data(as_text=True)
+    [doc] = extruct.extract(html, syntaxes=["json-ld"])["json-ld"]
+    hours = doc["@graph"][0].get("openingHoursSpecification", [])
+    opens = {h["opens"] for h in hours}
+    assert {"14:00", "11:00"} <= opens, hours

@@ -106,6 +106,11 @@ whens = st.one_of(
                                   "FREQ=DAILY;COUNT=0", "FREQ=YEARLY;UNTIL=2027",
                                   "FREQ=WEEKLY;BYDAY=SU;UNTIL=20261031T235959Z"])),
                               "duration_min": json_values,
+                              "rules": st.lists(st.one_of(json_values, st.fixed_dictionaries({
+                                  "dtstart": st.just("2026-03-01T15:00"),
+                                  "rrule": st.sampled_from(["FREQ=WEEKLY;BYDAY=SU", "FREQ=X"]),
+                                  "duration_min": st.one_of(st.integers(-5, 2000), json_values)
+                              })), max_size=3),
                               "start": st.one_of(json_values, st.dates().map(str)),
                               "end": st.one_of(json_values, st.dates().map(str)),
                               "school_holidays": st.one_of(json_values,

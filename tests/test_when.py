@@ -104,3 +104,27 @@ def test_times_in_words_in_both_languages():
                     "de") == "Herbstferien 2027: 23.10.2027 – 06.11.2027"
     assert month_span({11, 12, 1, 2}, "de") == "Nov.–Feb."
     assert month_span({1, 5}, "en") == "Jan, May"
+
+
+def test_several_rules_for_hours_that_differ_by_weekday_or_season():
+    when = {"type": "recurring", "rules": [
+        {"dtstart": "2027-01-06T14:00", "duration_min": 240, "rrule": "FREQ=WEEKLY;BYDAY=WE"},
+        {"dtstart": "2027-01-03T11:00", "duration_min": 420, "rrule": "FREQ=WEEKLY;BYDAY=SU"}]}
+    when_mod.check(when, HOLIDAYS)
+    week = when_mod.occurrences(when, HOLIDAYS, dt.datetime(2027, 1, 4),
+                                dt.datetime(2027, 1, 10, 23, 59))
+    assert [(a.weekday(), a.hour) for a, _b in week] == [(2, 14), (6, 11)]
+    assert describe(when, HOLIDAYS, "en") == ("weekly Wed 14:00–18:00 from 2027-01-06; "
+                                              "weekly Sun 11:00–18:00 from 2027-01-03")
+    bad = {"type": "recurring", "rules": [when["rules"][0], {"dtstart": "2027-01-03T11:00",
+                                                             "rrule": "FREQ=WEEKLY;BYDAI=SU"}]}
+    with pytest.raises(WhenError) as info:
+        when_mod.check(bad, HOLIDAYS)
+    assert info.value.field == "rules[1].rrule"
+    with pytest.raises(WhenError) as info:
+        when_mod.check({"type": "recurring", "rules": []}, HOLIDAYS)
+    assert info.value.field == "rules"
+    cal = build_calendar([when], HOLIDAYS, dt.date(2027, 1, 4))
+    days = [cal.index(dt.date(2027, 1, d)) for d in range(4, 11)]
+    assert [bool(cal.any_in(np.arange(1), d, d)[0]) for d in days] == [
+        False, False, True, False, False, False, True]
