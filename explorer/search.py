@@ -103,9 +103,9 @@ class SearchIndex:
                group_bits: np.ndarray) -> np.ndarray:
         """Score per candidate offer; 0 where some query word matches nothing."""
         words = query_words(q)
+        if not words:  # only stop words ("und", "the"): no text condition at all
+            return np.full(len(offers), float(EVERY))
         total = np.zeros(len(offers), float)
-        if not words:
-            return total
         places = owner[offers]
         for word in words:
             best = np.zeros(len(offers), float)

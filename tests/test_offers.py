@@ -314,3 +314,8 @@ def test_embed_takes_offer_filters_and_keeps_them_in_the_page(client):
     snippet = client.get("/embed/snippet?age=9&bookable=1").get_json()
     assert "age=9" in snippet["src"] and "bookable=1" in snippet["src"]
     assert "age=9" in snippet["snippet"]  # the fallback link keeps them too
+
+
+def test_stop_words_alone_do_not_filter(client):
+    assert set(place_ranking(client, "und")) == set(SERVED)
+    assert set(place_ranking(client, "for the")) == set(SERVED)
