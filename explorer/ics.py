@@ -68,8 +68,9 @@ def events(offer: dict, place: dict, holidays: Holidays, lang: str,
             rule = vRecur.from_ical(spec["rrule"].removeprefix("RRULE:"))
             if "UNTIL" in rule:  # local in the data; RFC 5545 wants UTC with a zoned DTSTART
                 until = rule["UNTIL"][0]
-                if isinstance(until, dt.datetime):
-                    rule["UNTIL"] = [until.replace(tzinfo=TZ).astimezone(dt.UTC)]
+                if not isinstance(until, dt.datetime):  # a date: until the end of that day
+                    until = dt.datetime.combine(until, dt.time(23, 59, 59))
+                rule["UNTIL"] = [until.replace(tzinfo=TZ).astimezone(dt.UTC)]
             event.add("rrule", rule)
             out.append(event)
     elif kind == "season":

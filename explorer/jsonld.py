@@ -24,13 +24,36 @@ OPEN_FORMATS = frozenset({"exhibition", "self_guided"})  # their times are openi
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def opening_hours(offer: dict) -> list[dict[str, Any]] | None:
+def validity(spec: dict, now: dt.datetime) -> dict[str, str] | None:
+    """validFrom/validThrough of the current or next run of a seasonal or bounded rule
+    (a gap of more than a week ends a run); {} for a rule that holds now and on; None for
+    a rule with no occurrence in the coming year."""
+    start = when_mod.parse_local(spec["dtstart"], "dtstart")
+    text = spec["rrule"].upper()
+    if start <= now and not any(part in text for part in ("BYMONTH=", "UNTIL=", "COUNT=")):
+        return {}
+    ahead = when_mod.occurrences({"type": "recurring", "rules": [spec]}, when_mod.NO_HOLIDAYS,
+                                 now, now + dt.timedelta(days=366))
+    if not ahead:
+        return None
+    last = ahead[0][0]
+    for a, _b in ahead[1:]:
+        if a - last > dt.timedelta(days=8):
+            break
+        last = a
+    return {"validFrom": ahead[0][0].date().isoformat(), "validThrough": last.date().isoformat()}
+
+
+def opening_hours(offer: dict, now: dt.datetime) -> list[dict[str, Any]] | None:
     """The weekly rules of an exhibition as schema.org opening hours (None: not hours)."""
     when = offer.get("when") or {}
     if when.get("type") != "recurring" or offer.get("format") not in OPEN_FORMATS:
         return None
     specs = []
     for spec in when_mod.rules_of(when):
+        valid = validity(spec, now)
+        if valid is None:  # not open in the coming year: no hours to show
+            continue
         start = when_mod.parse_local(spec["dtstart"], "dtstart")
         rule = when_mod.parse_rrule(spec["rrule"], start)
         days = sorted(rule._byweekday or ())  # dateutil keeps the parsed parts as attributes
@@ -42,7 +65,7 @@ def opening_hours(offer: dict) -> list[dict[str, Any]] | None:
         closes = "23:59" if close.date() > start.date() else close.strftime("%H:%M")
         specs.append({"@type": "OpeningHoursSpecification",
                       "dayOfWeek": [f"https://schema.org/{WEEKDAYS[d]}" for d in days],
-                      "opens": start.strftime("%H:%M"), "closes": closes})
+                      "opens": start.strftime("%H:%M"), "closes": closes, **valid})
     return specs
 
 
@@ -84,8 +107,8 @@ def place_document(feature: dict, holidays: Holidays, lang: str, page_url: str,
         if offer.get("status", "active") != "active":
             continue
         url = f"{page_url}#offer-{offer['id']}"
-        specs = opening_hours(offer)
-        if specs:
+        specs = opening_hours(offer, now)
+        if specs is not None:
             hours += specs
             continue
         for start, end in when_mod.upcoming(offer.get("when"), holidays, now, count=5):

@@ -151,6 +151,11 @@ def parse_offer_args(args: MultiArgs, snapshot: Snapshot) -> dict:
         out["date_to"] = parse_date("to", args["to"], snapshot)
     if out.get("date_from") and out.get("date_to") and out["date_to"] < out["date_from"]:
         raise ParamError("to", f"{out['date_to']} is before from={out['date_from']}")
+    cal = snapshot.offers.calendar
+    today = cal.date(cal.today)
+    if out.get("date_to") and not out.get("date_from") and out["date_to"] < today:
+        raise ParamError("to", f"{out['date_to']} is in the past: without from= the span "
+                         f"starts today ({today}); give from= as well")
     if args.get("cost"):
         out["cost"] = parse_cost(args["cost"])
     formats = split_list(args.getlist("format"))

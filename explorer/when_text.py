@@ -18,12 +18,14 @@ MONTHS = {"de": ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.",
 WORDS = {
     "de": {"on_request": "nach Vereinbarung", "weekly": "wöchentlich", "daily": "täglich",
            "monthly": "monatlich", "yearly": "jährlich", "until": "bis", "from": "ab",
-           "unknown": "Termine unbekannt", "every": "alle {n}", "clock": " Uhr",
-           "all_day": "rund um die Uhr"},
+           "unknown": "Termine unbekannt", "every": "alle {n} {unit}", "clock": " Uhr",
+           "all_day": "rund um die Uhr", "times": "{n}-mal", "on_day": "am {n}.",
+           "units": {DAILY: "Tage", WEEKLY: "Wochen", MONTHLY: "Monate", YEARLY: "Jahre"}},
     "en": {"on_request": "by arrangement", "weekly": "weekly", "daily": "daily",
            "monthly": "monthly", "yearly": "yearly", "until": "until", "from": "from",
-           "unknown": "dates unknown", "every": "every {n}", "clock": "",
-           "all_day": "around the clock"},
+           "unknown": "dates unknown", "every": "every {n} {unit}", "clock": "",
+           "all_day": "around the clock", "times": "{n} times", "on_day": "on day {n}",
+           "units": {DAILY: "days", WEEKLY: "weeks", MONTHLY: "months", YEARLY: "years"}},
 }
 
 
@@ -36,8 +38,15 @@ def clock(value: dt.datetime | dt.time) -> str:
 
 
 def span(start: dt.datetime, end: dt.datetime, lang: str) -> str:
-    """'Sa 05.12.2026, 15:00–16:00' (one day) or a range of days."""
+    """'Sa 05.12.2026, 15:00–16:00' (one day), an overnight slot, or a range of days."""
     weekday = DAYS[lang][start.weekday()]
+    midnight = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time())
+    if end == midnight and start.time() == dt.time():  # a whole day
+        return f"{weekday} {day(start.date(), lang)}"
+    if start.date() != end.date() and end - start < dt.timedelta(days=1):  # overnight
+        return (f"{weekday} {day(start.date(), lang)}, {clock(start)} – "
+                f"{DAYS[lang][end.weekday()]} {day(end.date(), lang)}, {clock(end)}"
+                f"{WORDS[lang]['clock']}")
     if start.date() == end.date():
         times = clock(start) + (f"–{clock(end)}" if end > start else "")
         if start.time() == dt.time() and end.time() in (dt.time(), dt.time(23, 59)):
@@ -46,7 +55,12 @@ def span(start: dt.datetime, end: dt.datetime, lang: str) -> str:
     return f"{day(start.date(), lang)} – {day(end.date(), lang)}"
 
 
-ORDINAL = {1: "1st", 2: "2nd", 3: "3rd", -1: "last"}
+ORDINAL = {"en": {1: "1st", 2: "2nd", 3: "3rd", -1: "last", -2: "second to last"},
+           "de": {-1: "letzter", -2: "vorletzter"}}
+
+
+def ordinal(n: int, lang: str) -> str:
+    return ORDINAL[lang].get(n) or (f"{n}." if lang == "de" else f"{n}th")
 
 
 def month_span(months: set[int], lang: str) -> str:
@@ -90,14 +104,25 @@ def describe_rule(spec: dict, lang: str) -> str:
     names = {DAILY: "daily", WEEKLY: "weekly", MONTHLY: "monthly", YEARLY: "yearly"}
     freq = names.get(rule._freq, "weekly")  # dateutil keeps the parsed parts as attributes
     weekdays = sorted(rule._byweekday or ())
-    if rule._freq == WEEKLY and len(weekdays) == 7 and rule._interval == 1:
-        freq, weekdays = "daily", []
-    parts = [w[freq] if rule._interval == 1 else w["every"].format(n=rule._interval)]
-    if rule._freq == WEEKLY and weekdays:
+    if rule._freq in (DAILY, WEEKLY) and weekdays and rule._interval == 1:
+        freq = "daily" if len(weekdays) == 7 else "weekly"  # a daily rule on some days
+        weekdays = [] if len(weekdays) == 7 else weekdays
+    if rule._interval == 1:
+        parts = [w[freq]]
+    else:
+        parts = [w["every"].format(n=rule._interval, unit=w["units"].get(rule._freq, ""))]
+    positions = sorted(rule._bysetpos or ())
+    if weekdays and positions and rule._freq in (MONTHLY, YEARLY):  # e.g. the last Friday
+        parts.append(", ".join(f"{ordinal(n, lang)} {DAYS[lang][d]}" for n in positions
+                               for d in weekdays))
+    elif weekdays:
         parts.append(", ".join(DAYS[lang][d] for d in weekdays))
     for weekday, n in sorted(rule._bynweekday or ()):  # e.g. the 3rd Saturday of a month
-        parts.append(f"{n}. {DAYS[lang][weekday]}" if lang == "de" else
-                     f"{ORDINAL.get(n, f'{n}th')} {DAYS[lang][weekday]}")
+        parts.append(f"{ordinal(n, lang)} {DAYS[lang][weekday]}")
+    if rule._freq in (MONTHLY, YEARLY) and rule._bymonthday and not weekdays:
+        original = when_mod.parse_rrule(spec["rrule"], start)._original_rule
+        if "bymonthday" in original:
+            parts.append(", ".join(w["on_day"].format(n=n) for n in sorted(rule._bymonthday)))
     length = dt.timedelta(minutes=spec.get("duration_min") or 0)
     if start.time() == dt.time() and length >= dt.timedelta(days=1):
         parts.append(w["all_day"])
@@ -110,4 +135,6 @@ def describe_rule(spec: dict, lang: str) -> str:
         parts.append(f"{w['from']} {day(start.date(), lang)}")
     if rule._until:
         parts.append(f"{w['until']} {day(rule._until.date(), lang)}")
+    if rule._count:
+        parts.append(f"({w['times'].format(n=rule._count)})")
     return " ".join(parts)

@@ -319,3 +319,26 @@ def test_embed_takes_offer_filters_and_keeps_them_in_the_page(client):
 def test_stop_words_alone_do_not_filter(client):
     assert set(place_ranking(client, "und")) == set(SERVED)
     assert set(place_ranking(client, "for the")) == set(SERVED)
+
+
+def test_a_past_to_without_from_is_refused(client):
+    past = (TODAY - dt.timedelta(days=30)).isoformat()
+    response = client.get(f"/api/offers?to={past}")
+    assert error_parameter(response) == "to" and "from=" in response.get_json()["error"]
+    assert client.get(f"/api/offers?from={(TODAY - dt.timedelta(days=60)).isoformat()}"
+                      f"&to={past}").status_code == 200
+
+
+def test_map_view_lists_each_places_offers_in_answer_order(client):
+    places = client.get("/api/places?view=map&q=physik").get_json()["features"]
+    offers = client.get("/api/offers?q=physik").get_json()["features"]
+    order = [f["id"] for f in offers]
+    for place in places:
+        listed = [o["id"] for o in place["properties"]["offers_matching"]]
+        mine = [oid for oid in order if oid in set(place_offer_ids(place["id"]))]
+        assert listed == mine[:3], place["id"]
+
+
+def place_offer_ids(place_id: str) -> list[str]:
+    return [o["id"] for o in DATA.places[[f["id"] for f in DATA.places].index(place_id)]
+            ["properties"]["offers"]]

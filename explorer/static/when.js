@@ -44,6 +44,15 @@
     if (range) range.hidden = choice.value !== "range";
   }
 
+  /* A shared link carries dates: show the preset they stand for, if any. */
+  var from = form.elements.from.value, to = form.elements.to.value;
+  if (from || to) {
+    ["weekend", "30d", "holidays"].forEach(function (value) {
+      var dates = span(value, new Date());
+      if (dates && dates[0] === from && dates[1] === to) choice.value = value;
+    });
+  }
+
   choice.addEventListener("change", function () {
     if (choice.value !== "range") {
       var dates = span(choice.value, new Date());

@@ -49,8 +49,12 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
     features = snap.features[(query.view, query.lang)]
     opened = snap.features.cached(f"open-{query.view}-{query.lang}",
                                   lambda: [f[:-2] for f in features])
-    rows = found.offers.tolist()
     owners = snap.offers.place[found.offers]  # ascending: offers are stored by place
+    rank = np.empty(len(found.offers), np.int64)
+    rank[found.offer_order] = np.arange(len(found.offers))
+    within = np.lexsort((rank, owners))  # still grouped by place; in answer order inside
+    owners = owners[within]
+    rows = found.offers[within].tolist()
     starts = np.searchsorted(owners, found.places).tolist()
     ends = np.searchsorted(owners, found.places, side="right").tolist()
     places = found.places.tolist()
@@ -60,7 +64,7 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
     if query.view == "map":
         briefs = snap.features.get("brief", "-", query.lang)
         days = snap.features.cached("dates", lambda: date_json(snap)) + [b"null"]
-        nxt = found.offer_next.tolist()  # -1 picks the trailing null
+        nxt = found.offer_next[within].tolist()  # -1 picks the trailing null
         closing = [b',"offer_count":%d,"offers_matching":[%s]%s}},' % (
             b - a, b",".join([b'%s,"next_date":%s}' % (briefs[rows[k]], days[nxt[k]])
                               for k in range(a, min(b, a + BRIEF_LIMIT))]), tail)

@@ -24,7 +24,18 @@ def offer_view(offer: dict, record: dict, snap, lang: str, now: dt.datetime) -> 
                     for a, b in upcoming(record.get("when"), holidays, now, count=3)]
     view["has_events"] = ics.has_events(record)
     view["source_url"] = (record.get("source") or {}).get("url")
+    view["ended_on_text"] = date_text(record.get("ended_on"), lang)
     return view
+
+
+def date_text(iso: str | None, lang: str) -> str | None:
+    """An ISO date from the data as the page's language writes dates."""
+    if not iso:
+        return None
+    try:
+        return when_text.day(dt.date.fromisoformat(iso), lang)
+    except ValueError:
+        return iso
 
 
 @bp.get("/places/<place_id>")
@@ -49,6 +60,7 @@ def place_page(place_id: str):
         "t": texts(lang),
         "labels": labels(snap, lang),
         "place": full["properties"],
+        "checked_text": date_text(full["properties"].get("checked"), lang),
         "offers": offers,
         "lat": lat,
         "lon": lon,
