@@ -43,6 +43,21 @@ def date_json(snap: Snapshot) -> list[bytes]:
     return [b'"%s"' % cal.date(i).isoformat().encode() for i in range(cal.n_days)]
 
 
+def brief_items(snap: Snapshot, query: PlaceQuery, offers: np.ndarray,
+                nxt: np.ndarray) -> list[bytes]:
+    """``{"id","title","next_date"}`` per offer; without a date filter the next date is
+    the one from today, so these are encoded once per snapshot and language."""
+    briefs = snap.features.get("brief", "-", query.lang)
+    days = snap.features.cached("dates", lambda: date_json(snap)) + [b"null"]
+    if query.date_from is None and query.date_to is None:
+        ready = snap.features.cached(f"brief-next-{query.lang}", lambda: [
+            b'%s,"next_date":%s}' % (b, days[d])
+            for b, d in zip(briefs, snap.offers.calendar.next_day.tolist(), strict=True)])
+        return [ready[j] for j in offers.tolist()]
+    return [b'%s,"next_date":%s}' % (briefs[j], days[d])
+            for j, d in zip(offers.tolist(), nxt.tolist(), strict=True)]  # -1: the null
+
+
 def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
     """Pre-encoded place features, each with its matching offers appended (one join)."""
     found = match(snap, query)
@@ -54,26 +69,30 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
     rank[found.offer_order] = np.arange(len(found.offers))
     within = np.lexsort((rank, owners))  # still grouped by place; in answer order inside
     owners = owners[within]
-    rows = found.offers[within].tolist()
-    starts = np.searchsorted(owners, found.places).tolist()
-    ends = np.searchsorted(owners, found.places, side="right").tolist()
+    rows = found.offers[within]
+    starts = np.searchsorted(owners, found.places)
+    ends = np.searchsorted(owners, found.places, side="right")
     places = found.places.tolist()
     tails = [b""] * len(places)
     if found.distances is not None:
         tails = [b',"distance_m":%d' % d for d in found.distances.round().astype(int).tolist()]
     if query.view == "map":
-        briefs = snap.features.get("brief", "-", query.lang)
-        days = snap.features.cached("dates", lambda: date_json(snap)) + [b"null"]
-        nxt = found.offer_next[within].tolist()  # -1 picks the trailing null
+        counts = ends - starts
+        take = np.minimum(counts, BRIEF_LIMIT)  # the first offers of each place, in order
+        bounds = np.concatenate(([0], np.cumsum(take)))
+        picked = np.repeat(starts - bounds[:-1], take) + np.arange(bounds[-1])
+        items = brief_items(snap, query, rows[picked], found.offer_next[within][picked])
+        bounds = bounds.tolist()
         closing = [b',"offer_count":%d,"offers_matching":[%s]%s}},' % (
-            b - a, b",".join([b'%s,"next_date":%s}' % (briefs[rows[k]], days[nxt[k]])
-                              for k in range(a, min(b, a + BRIEF_LIMIT))]), tail)
-            for a, b, tail in zip(starts, ends, tails, strict=True)]
+            c, b",".join(items[p:q]), tail)
+            for c, p, q, tail in zip(counts.tolist(), bounds[:-1], bounds[1:], tails,
+                                     strict=True)]
     else:
         quoted = snap.features.get("id", "-", "-")
+        rows_list = rows.tolist()
         closing = [b',"matching_offers":[%s]%s}},' % (
-            b",".join([quoted[rows[k]] for k in range(a, b)]), tail)
-            for a, b, tail in zip(starts, ends, tails, strict=True)]
+            b",".join([quoted[rows_list[k]] for k in range(a, b)]), tail)
+            for a, b, tail in zip(starts.tolist(), ends.tolist(), tails, strict=True)]
     return geojson.collection_of([opened[i] for i in places], closing,
                                  {"count": len(places), "version": snap.version})
 
