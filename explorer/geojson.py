@@ -148,13 +148,9 @@ def encode_feature(feature: dict[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def with_distance(feature: bytes, distance_m: int) -> bytes:
-    return b'%s,"distance_m":%d}}' % (feature[:-2], distance_m)
-
-
-def with_members(feature: bytes, members: bytes) -> bytes:
-    """Append pre-encoded ``,"key":value`` members to a feature's properties."""
-    return b"%s%s}}" % (feature[:-2], members)
+def open_feature(feature: dict[str, Any]) -> bytes:
+    """The feature's JSON without its two closing braces (``+ b"}}"`` closes it)."""
+    return encode_feature(feature)[:-2]
 
 
 def joined(opened: list[bytes], tails: list[bytes]) -> bytes:

@@ -39,16 +39,6 @@ class Match:
     offer_order: np.ndarray  # positions into ``offers`` in answer order
     all_distances: np.ndarray | None  # metres from ``near`` to every place (by index)
 
-    def offers_by_place(self, place_owner: np.ndarray) -> dict[int, np.ndarray]:
-        """Positions into ``offers`` per place index."""
-        owners = place_owner[self.offers]
-        if not len(owners):
-            return {}
-        cuts = np.flatnonzero(np.diff(owners)) + 1
-        starts = np.concatenate(([0], cuts))
-        groups = np.split(np.arange(len(owners)), cuts)
-        return {int(owners[s]): g for s, g in zip(starts, groups, strict=True)}
-
 
 def place_mask(snapshot: Snapshot, query) -> tuple[np.ndarray, np.ndarray | None]:
     mask = np.ones(len(snapshot.ids), dtype=bool)

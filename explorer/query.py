@@ -12,9 +12,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
-from .matching import haversine_m, match  # noqa: F401 (haversine_m: public helper)
 from .offerindex import STATUS_CODES
 from .store import Snapshot
 from .text import fold
@@ -265,8 +262,3 @@ class PlaceQuery:
                      self.grade, self.date_from, self.date_to, self.cost, self.formats,
                      self.bookable, self.statuses, self.sort))
 
-
-def apply(snapshot: Snapshot, query: PlaceQuery) -> tuple[np.ndarray, np.ndarray | None]:
-    """Indices of matching places in answer order, and their distances with ``near``."""
-    found = match(snapshot, query)
-    return found.places, found.distances

@@ -43,8 +43,10 @@ def mask_of(ids: list[str], vocabulary: list[str]) -> np.uint64:
 class Encoded:
     """Pre-encoded place and offer features per (kind, view, lang), built on first use.
 
-    Lazily, so a language or the offers' view nobody asks for costs no memory; a lock
-    makes the first build happen once even under concurrent requests."""
+    Features are stored *open* (without their two closing braces, see :mod:`.geojson`), so
+    an answer appends its members and closes them in one join. Lazily, so a language nobody
+    asks for costs no memory; a lock makes the first build happen once under concurrent
+    requests."""
 
     def __init__(self, served: list[dict], taxonomy: dict):
         self._served, self._taxonomy = served, taxonomy
@@ -54,15 +56,13 @@ class Encoded:
     def _build(self, lang: str) -> None:
         full = [geojson.localise(f, self._taxonomy, lang) for f in self._served]
         parts = self._parts
-        parts[("place", "full", lang)] = [geojson.encode_feature(f) for f in full]
-        parts[("place", "map", lang)] = [geojson.encode_feature(geojson.map_view(f))
+        parts[("place", "full", lang)] = [geojson.open_feature(f) for f in full]
+        parts[("place", "map", lang)] = [geojson.open_feature(geojson.map_view(f))
                                          for f in full]
         for view in geojson.VIEWS:
             parts[("offer", view, lang)] = [
-                geojson.encode_feature(geojson.offer_feature(o, f, view))
+                geojson.open_feature(geojson.offer_feature(o, f, view))
                 for f in full for o in f["properties"]["offers"]]
-        parts[("id", "-", "-")] = [json.dumps(o["id"]).encode()
-                                   for f in self._served for o in f["properties"]["offers"]]
         parts[("brief", "-", lang)] = [
             json.dumps({"id": o["id"], "title": o["title"]}, ensure_ascii=False,
                        separators=(",", ":"))[:-1].encode()
@@ -74,7 +74,7 @@ class Encoded:
         if found is None:
             with self._lock:
                 if key not in self._parts:
-                    self._build("de" if lang == "-" else lang)
+                    self._build(lang)
             found = self._parts[key]
         return found
 
@@ -86,10 +86,6 @@ class Encoded:
                 if key not in self._parts:
                     self._parts[key] = build()
         return self._parts[key]
-
-    def __getitem__(self, key: tuple[str, str]) -> list[bytes]:
-        """Place features by (view, lang), as before offers existed."""
-        return self.get("place", *key)
 
 
 @dataclass(frozen=True)

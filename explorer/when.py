@@ -40,6 +40,13 @@ class WhenError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
+def within_years(value, text: str, field: str):
+    """Dates are bounded to YEARS: this also bounds how far a rule is expanded."""
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise WhenError(field, f"{text!r} is outside the years {YEARS[0]}-{YEARS[1]}")
+    return value
+
+
 def parse_local(text: Any, field: str) -> dt.datetime:
     """An ISO date or date-time without offset (local time); a date means midnight."""
     if not isinstance(text, str):
@@ -50,9 +57,7 @@ def parse_local(text: Any, field: str) -> dt.datetime:
         raise WhenError(field, f"{text!r} is not an ISO date or date-time") from None
     if value.tzinfo is not None:
         raise WhenError(field, f"{text!r} has a UTC offset; give local Bochum time")
-    if not YEARS[0] <= value.year <= YEARS[1]:  # also bounds how far a rule is expanded
-        raise WhenError(field, f"{text!r} is outside the years {YEARS[0]}-{YEARS[1]}")
-    return value
+    return within_years(value, text, field)
 
 
 def parse_day(text: Any, field: str) -> dt.date:
@@ -62,9 +67,7 @@ def parse_day(text: Any, field: str) -> dt.date:
         value = dt.date.fromisoformat(text)
     except ValueError:
         raise WhenError(field, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise WhenError(field, f"{text!r} is outside the years {YEARS[0]}-{YEARS[1]}")
-    return value
+    return within_years(value, text, field)
 
 
 def parse_rrule(text: Any, dtstart: dt.datetime) -> rrule:

@@ -38,9 +38,14 @@ BRIEF_LIMIT = 3  # offers listed per place in the map view (the list shows three
 
 
 def date_json(snap: Snapshot) -> list[bytes]:
-    """``"YYYY-MM-DD"`` for every calendar day, so answers never format dates per offer."""
-    cal = snap.offers.calendar
-    return [b'"%s"' % cal.date(i).isoformat().encode() for i in range(cal.n_days)]
+    """``"YYYY-MM-DD"`` for every calendar day, so answers never format dates per offer;
+    the last entry is ``null``, so a day index of -1 (no date) picks it."""
+    def build() -> list[bytes]:
+        cal = snap.offers.calendar
+        return [b'"%s"' % cal.date(i).isoformat().encode() for i in range(cal.n_days)] + [
+            b"null"]
+
+    return snap.features.cached("dates", build)
 
 
 def brief_items(snap: Snapshot, query: PlaceQuery, offers: np.ndarray,
@@ -48,7 +53,7 @@ def brief_items(snap: Snapshot, query: PlaceQuery, offers: np.ndarray,
     """``{"id","title","next_date"}`` per offer; without a date filter the next date is
     the one from today, so these are encoded once per snapshot and language."""
     briefs = snap.features.get("brief", "-", query.lang)
-    days = snap.features.cached("dates", lambda: date_json(snap)) + [b"null"]
+    days = date_json(snap)
     if query.date_from is None and query.date_to is None:
         ready = snap.features.cached(f"brief-next-{query.lang}", lambda: [
             b'%s,"next_date":%s}' % (b, days[d])
@@ -61,9 +66,7 @@ def brief_items(snap: Snapshot, query: PlaceQuery, offers: np.ndarray,
 def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
     """Pre-encoded place features, each with its matching offers appended (one join)."""
     found = match(snap, query)
-    features = snap.features[(query.view, query.lang)]
-    opened = snap.features.cached(f"open-{query.view}-{query.lang}",
-                                  lambda: [f[:-2] for f in features])
+    opened = snap.features.get("place", query.view, query.lang)
     owners = snap.offers.place[found.offers]  # ascending: offers are stored by place
     rank = np.empty(len(found.offers), np.int64)
     rank[found.offer_order] = np.arange(len(found.offers))
@@ -88,7 +91,8 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
             for c, p, q, tail in zip(counts.tolist(), bounds[:-1], bounds[1:], tails,
                                      strict=True)]
     else:
-        quoted = snap.features.get("id", "-", "-")
+        quoted = snap.features.cached("offer-ids", lambda: [
+            json.dumps(oid).encode() for oid in snap.offers.ids])
         rows_list = rows.tolist()
         closing = [b',"matching_offers":[%s]%s}},' % (
             b",".join([quoted[rows_list[k]] for k in range(a, b)]), tail)
@@ -129,7 +133,7 @@ def place(place_id: str):
     i = snap.positions.get(place_id)
     if i is None:
         abort(404, description=f"no place with id {place_id!r}")
-    return cached_response(snap.features[("full", lang)][i],
+    return cached_response(snap.features.get("place", "full", lang)[i] + b"}}",
                            etag_for(snap.version, place_id, lang), GEOJSON)
 
 

@@ -20,10 +20,8 @@ MAX_ICS_OFFERS = 2000
 def offers_body(snap, query: PlaceQuery) -> bytes:
     """Pre-encoded offer features in answer order, each with its next date (one join)."""
     found = match(snap, query)
-    features = snap.features.get("offer", query.view, query.lang)
-    opened = snap.features.cached(f"open-offer-{query.view}-{query.lang}",
-                                  lambda: [f[:-2] for f in features])
-    days = snap.features.cached("dates", lambda: date_json(snap)) + [b"null"]
+    opened = snap.features.get("offer", query.view, query.lang)
+    days = date_json(snap)
     order = found.offer_order
     rows = found.offers[order].tolist()
     nxt = found.offer_next[order].tolist()  # -1 picks the trailing null
@@ -61,7 +59,7 @@ def offer(offer_id: str):
     snap = snapshot()
     lang = lang_arg()
     j = find_offer(snap, offer_id)
-    return cached_response(snap.features.get("offer", "full", lang)[j],
+    return cached_response(snap.features.get("offer", "full", lang)[j] + b"}}",
                            etag_for(snap.version, "offer", offer_id, lang), GEOJSON)
 
 
