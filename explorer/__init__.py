@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from . import config
 from .config import REPO_ROOT
+from .db import database_url, make_engine, session_factory
+from .db.seed import prepare
+from .db.source import DatabaseSource
 from .store import PlaceStore, start_watcher
 
 __all__ = ["create_app"]
@@ -28,15 +34,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    app.secret_key = secret_key(app.config)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config["COOKIE_SECURE"],
+                      REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax",
+                      REMEMBER_COOKIE_SECURE=app.config["COOKIE_SECURE"],
+                      WTF_CSRF_TIME_LIMIT=None)
+    source = None
+    url = database_url(app.config)
+    if url:
+        engine = make_engine(url)
+        prepare(engine, Path(app.config["DATA_DIR"]), app.config["AREAS_FILE"] or None)
+        app.extensions["db"] = engine
+        app.extensions["db_sessions"] = session_factory(engine)
+        source = DatabaseSource(engine)
     app.extensions["store"] = PlaceStore(app.config["DATA_DIR"], app.config["AREAS_FILE"],
-                                         app.config["STATE_DIR"])
+                                         app.config["STATE_DIR"], source)
 
     if app.config["RELOAD_INTERVAL"] > 0 and not app.testing:
         start_watcher(app.extensions["store"], app.config["RELOAD_INTERVAL"])
 
+    from . import editorial
     from .web import api, embed, http, offers, pages, places, planner
 
     http.init_app(app)
+    editorial.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(offers.bp)
     app.register_blueprint(places.bp)
@@ -44,3 +66,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(planner.bp)
     app.register_blueprint(embed.bp)
     return app
+
+
+def secret_key(cfg: dict[str, Any]) -> str:
+    """SECRET_KEY, or a random one kept in STATE_DIR so restarts keep sessions valid."""
+    if cfg["SECRET_KEY"]:
+        return cfg["SECRET_KEY"]
+    path = Path(cfg["STATE_DIR"]) / "secret_key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first: use that one
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key)
+    return key

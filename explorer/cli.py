@@ -57,11 +57,17 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
     from .schema import DataError
 
     s = settings()
+    from sqlalchemy.exc import DBAPIError
+
     try:
         app = create_app()
     except DataError as exc:
         for problem in exc.problems:
             click.echo(f"ERROR {problem}", err=True)
+        sys.exit(1)
+    except DBAPIError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        click.echo(f"ERROR database unreachable: {reason}", err=True)
         sys.exit(1)
     host, port = host or s["HOST"], port or s["PORT"]
     click.echo(f"serving on http://{host}:{port}/", err=True)
@@ -72,10 +78,13 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
 
 def _register_pipeline() -> None:
     """The pipeline's commands live in their own package, next to their code."""
+    from .editorial.cli import import_geodata, register
     from .pipeline.cli import geocode_command, import_group
 
     main.add_command(geocode_command, "geocode")
+    import_group.add_command(import_geodata)
     main.add_command(import_group, "import")
+    register(main)
 
 
 _register_pipeline()

@@ -78,6 +78,33 @@ SETTINGS: list[Setting] = [
             "Coverage analyses per client and minute before 429 (0 disables)."),
     Setting("RELOAD_INTERVAL", 2.0,
             "Seconds between checks for changed data files (0: no automatic reload)."),
+    Setting("DATABASE_URL", "",
+            "Editorial database. Empty: SQLite in STATE_DIR/explorer.db (created, migrated "
+            "and seeded from DATA_DIR on start). `postgresql://user@host/db` for a shared "
+            "one; `none`: serve DATA_DIR's files read-only, no editing."),
+    Setting("SECRET_KEY", "",
+            "Signs session cookies, CSRF and reset tokens. Empty: a random key kept in "
+            "STATE_DIR/secret_key (give several processes the same key)."),
+    Setting("COOKIE_SECURE", False,
+            "Send session cookies only over HTTPS (set it behind an HTTPS proxy)."),
+    Setting("PUBLIC_URL", "",
+            "The site's address for links in e-mails (`explorer remind`); empty: the "
+            "requested host, or http://HOST:PORT outside a request."),
+    Setting("MAIL_SERVER", "", "SMTP host for password resets and reminders (empty: no mail)."),
+    Setting("MAIL_PORT", 25, "SMTP port."),
+    Setting("MAIL_SECURITY", "none", "SMTP security: none, starttls or ssl."),
+    Setting("MAIL_USERNAME", "", "SMTP user (empty: no login)."),
+    Setting("MAIL_PASSWORD", "", "SMTP password."),
+    Setting("MAIL_FROM", "mint-explorer@localhost", "Sender address of the e-mails."),
+    Setting("SUGGEST_RATE_LIMIT", "5 per minute;30 per day",
+            "Visitor suggestions per client before 429 (Flask-Limiter syntax)."),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute;50 per hour",
+            "Login and password-reset attempts per client before 429."),
+    Setting("LIMITER_STORAGE_URI", "memory://",
+            "Where the limits count (e.g. redis://localhost:6379 to share them between "
+            "processes)."),
+    Setting("STALE_MONTHS", 12,
+            "Records not checked for this many months are flagged and reminded."),
     Setting("HOST", "127.0.0.1", "Address `explorer serve` listens on."),
     Setting("PORT", 5000, "Port `explorer serve` listens on."),
     Setting("THREADS", 8, "Worker threads of the production server (waitress)."),

@@ -109,6 +109,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "free_only": {"de": "nur kostenlose Angebote", "en": "free offers only"},
     "bookable_only": {"de": "nur für Gruppen buchbar", "en": "bookable by groups only"},
     "on_request_note": {"de": "nach Vereinbarung", "en": "by arrangement"},
+    "changed": {"de": "Zuletzt geändert", "en": "Last changed"},
+    "suggest_offer": {"de": "Angebot vorschlagen", "en": "Suggest an offer"},
+    "report_error": {"de": "Fehler melden", "en": "Report an error"},
+    "editorial": {"de": "Für Anbieter", "en": "For providers"},
 }
 
 

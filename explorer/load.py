@@ -46,6 +46,7 @@ class Dataset:
     holidays: Holidays = NO_HOLIDAYS
     synonyms: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    record_meta: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> changed
 
 
 def read_json(path: Path) -> tuple[Any, bytes]:
@@ -110,17 +111,20 @@ def validate_gazetteer(entries: Any, file: str) -> list[Problem]:
     return problems
 
 
-def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> Dataset:
-    """Load and validate all files of DATA_DIR (and an optional replacement areas file)."""
-    data_dir = Path(data_dir)
-    paths = {
-        "taxonomy": data_dir / TAXONOMY_FILE,
-        "places": data_dir / PLACES_FILE,
-        "areas": Path(areas_file) if areas_file else data_dir / AREAS_FILE,
-        "gazetteer": data_dir / GAZETTEER_FILE,
-        "holidays": data_dir / HOLIDAYS_FILE,
-        "synonyms": data_dir / SYNONYMS_FILE,
-    }
+@dataclass
+class Reference:
+    """The files besides the places: taxonomy, areas, gazetteer, holidays, synonyms."""
+
+    taxonomy: dict[str, dict[str, dict[str, str]]]
+    areas: gpd.GeoDataFrame
+    gazetteer: list[dict[str, Any]]
+    holidays: Holidays
+    synonyms: dict[str, Any]
+    version: str  # hash of these files' bytes
+    sources: dict[str, str]
+
+
+def _read(paths: dict[str, Path]) -> tuple[dict[str, Any], str, list[Problem]]:
     problems: list[Problem] = []
     raw: dict[str, Any] = {}
     digest = hashlib.sha256()
@@ -130,31 +134,73 @@ def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> 
             digest.update(content)
         except DataError as exc:
             problems += exc.problems
-    if problems:
-        raise DataError(problems)
+    return raw, digest.hexdigest()[:16], problems
 
+
+def _reference_paths(data_dir: Path, areas_file: str | Path | None) -> dict[str, Path]:
+    return {
+        "taxonomy": data_dir / TAXONOMY_FILE,
+        "areas": Path(areas_file) if areas_file else data_dir / AREAS_FILE,
+        "gazetteer": data_dir / GAZETTEER_FILE,
+        "holidays": data_dir / HOLIDAYS_FILE,
+        "synonyms": data_dir / SYNONYMS_FILE,
+    }
+
+
+def _reference(raw: dict[str, Any], paths: dict[str, Path], version: str,
+               problems: list[Problem]) -> Reference:
+    """Validate the parsed reference files; adds to ``problems`` (taxonomy first)."""
     problems += validate_taxonomy(raw["taxonomy"], str(paths["taxonomy"]))
-    if problems:  # place checks need a sound taxonomy
+    if problems:  # everything else needs a sound taxonomy
         raise DataError(problems)
     holidays, holiday_problems = load_holidays(raw["holidays"], str(paths["holidays"]))
     problems += holiday_problems
     problems += validate_synonyms(raw["synonyms"], str(paths["synonyms"]), raw["taxonomy"])
-    problems += validate_places(raw["places"], str(paths["places"]), raw["taxonomy"],
-                                holidays)
     problems += validate_gazetteer(raw["gazetteer"], str(paths["gazetteer"]))
+    areas = None
     try:
         areas = areas_frame(raw["areas"], str(paths["areas"]))
     except DataError as exc:
         problems += exc.problems
+    return Reference(raw["taxonomy"], areas, raw["gazetteer"], holidays, raw["synonyms"],
+                     version, {k: str(v) for k, v in paths.items()})
+
+
+def load_reference(data_dir: str | Path, areas_file: str | Path | None = None) -> Reference:
+    """The reference files alone (the database holds the places)."""
+    paths = _reference_paths(Path(data_dir), areas_file)
+    raw, version, problems = _read(paths)
     if problems:
         raise DataError(problems)
+    reference = _reference(raw, paths, version, problems)
+    if problems:
+        raise DataError(problems)
+    return reference
+
+
+def dataset_of(reference: Reference, places: list[dict[str, Any]], version: str,
+               places_source: str, record_meta: dict | None = None) -> Dataset:
     return Dataset(
-        places=raw["places"]["features"],
-        taxonomy=raw["taxonomy"],
-        areas=areas,
-        gazetteer=raw["gazetteer"],
-        version=digest.hexdigest()[:16],
-        holidays=holidays,
-        synonyms=raw["synonyms"],
-        sources={k: str(v) for k, v in paths.items()},
+        places=places, taxonomy=reference.taxonomy, areas=reference.areas,
+        gazetteer=reference.gazetteer, version=version, holidays=reference.holidays,
+        synonyms=reference.synonyms,
+        sources={**reference.sources, "places": places_source},
+        record_meta=record_meta or {},
     )
+
+
+def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> Dataset:
+    """Load and validate all files of DATA_DIR (and an optional replacement areas file)."""
+    data_dir = Path(data_dir)
+    paths = {"places": data_dir / PLACES_FILE, **_reference_paths(data_dir, areas_file)}
+    raw, version, problems = _read(paths)
+    if problems:
+        raise DataError(problems)
+    del paths["places"]
+    reference = _reference(raw, paths, version, problems)
+    places_file = str(data_dir / PLACES_FILE)
+    problems += validate_places(raw["places"], places_file, reference.taxonomy,
+                                reference.holidays)
+    if problems:
+        raise DataError(problems)
+    return dataset_of(reference, raw["places"]["features"], version, places_file)

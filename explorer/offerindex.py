@@ -205,31 +205,73 @@ class OfferIndex:
 
     @classmethod
     def build(cls, places: list[dict], taxonomy: dict, holidays: Holidays,
-              today: dt.date) -> OfferIndex:
+              today: dt.date, previous: OfferIndex | None = None) -> OfferIndex:
+        """Columns for ``places``; rows of offers that are the very same objects as in
+        ``previous`` (built for the same day and reference files) are copied, not
+        derived again, so a publish of one offer costs one offer's work."""
         records, owner = [], []
         for i, feature in enumerate(places):
             for offer in feature["properties"].get("offers") or []:
                 records.append(offer)
                 owner.append(i)
-        formats, costs = list(taxonomy["formats"]), list(taxonomy["costs"])
-        ages = np.array([effective_ages(o) for o in records], float).reshape(-1, 2)
-        grades = np.array([effective_grades(o) for o in records], float).reshape(-1, 2)
-        whens = [o.get("when") for o in records]
-        return cls(
-            ids=[o["id"] for o in records],
-            records=records,
-            place=np.array(owner, np.int32),
-            topic_bits=bits([o.get("topics", []) for o in records], list(taxonomy["topics"])),
-            group_bits=bits([o.get("groups", []) for o in records], list(taxonomy["groups"])),
-            format_codes=np.array([formats.index(o["format"]) for o in records], np.int16),
-            cost_codes=np.array([costs.index(o.get("cost", "unknown")) for o in records],
-                                np.int16),
-            price=np.array([o.get("price_eur") if o.get("price_eur") is not None else np.nan
-                            for o in records], float),
-            age_lo=ages[:, 0], age_hi=ages[:, 1], grade_lo=grades[:, 0], grade_hi=grades[:, 1],
-            status=np.array([STATUS_CODES[o.get("status", "active")] for o in records],
-                            np.int8),
-            bookable=np.array([is_bookable(o) for o in records], bool),
-            anytime=np.array([(w or {}).get("type") == "on_request" for w in whens], bool),
-            calendar=build_calendar(whens, holidays, today),
-        )
+        old = reused_rows(records, previous.records if previous else None)
+        fresh_rows = np.flatnonzero(old < 0)
+        fresh = _columns([records[i] for i in fresh_rows], taxonomy, holidays, today)
+        if len(fresh_rows) < len(records):
+            kept = np.flatnonzero(old >= 0)
+            for name, column in fresh.items():
+                if name == "calendar":
+                    fresh[name] = _merge_calendar(len(records), kept, previous.calendar,
+                                                  old[kept], fresh_rows, column)
+                else:
+                    fresh[name] = _merge(len(records), kept, getattr(previous, name)[old[kept]],
+                                         fresh_rows, column)
+        return cls(ids=[o["id"] for o in records], records=records,
+                   place=np.array(owner, np.int32), **fresh)
+
+
+def reused_rows(records: list[dict], previous: list[dict] | None) -> np.ndarray:
+    """Row of each record in ``previous`` when it is the same object there, else -1
+    (``previous`` stays alive meanwhile, so an object id cannot be a recycled one)."""
+    if not previous:
+        return np.full(len(records), -1, np.int64)
+    row = {id(r): j for j, r in enumerate(previous)}
+    return np.array([row.get(id(r), -1) for r in records], np.int64)
+
+
+def _merge(n: int, kept: np.ndarray, kept_values: np.ndarray, fresh_rows: np.ndarray,
+           fresh_values: np.ndarray) -> np.ndarray:
+    out = np.empty((n, *kept_values.shape[1:]), kept_values.dtype)
+    out[kept] = kept_values
+    out[fresh_rows] = fresh_values
+    return out
+
+
+def _merge_calendar(n: int, kept: np.ndarray, old: Calendar, old_rows: np.ndarray,
+                    fresh_rows: np.ndarray, fresh: Calendar) -> Calendar:
+    parts = {name: _merge(n, kept, getattr(old, name)[old_rows], fresh_rows,
+                          getattr(fresh, name))
+             for name in ("days", "first_day", "last_day", "next_day")}
+    return Calendar(fresh.first, fresh.n_days, today=fresh.today, **parts)
+
+
+def _columns(records: list[dict], taxonomy: dict, holidays: Holidays,
+             today: dt.date) -> dict[str, Any]:
+    formats, costs = list(taxonomy["formats"]), list(taxonomy["costs"])
+    ages = np.array([effective_ages(o) for o in records], float).reshape(-1, 2)
+    grades = np.array([effective_grades(o) for o in records], float).reshape(-1, 2)
+    whens = [o.get("when") for o in records]
+    return dict(
+        topic_bits=bits([o.get("topics", []) for o in records], list(taxonomy["topics"])),
+        group_bits=bits([o.get("groups", []) for o in records], list(taxonomy["groups"])),
+        format_codes=np.array([formats.index(o["format"]) for o in records], np.int16),
+        cost_codes=np.array([costs.index(o.get("cost", "unknown")) for o in records],
+                            np.int16),
+        price=np.array([o.get("price_eur") if o.get("price_eur") is not None else np.nan
+                        for o in records], float),
+        age_lo=ages[:, 0], age_hi=ages[:, 1], grade_lo=grades[:, 0], grade_hi=grades[:, 1],
+        status=np.array([STATUS_CODES[o.get("status", "active")] for o in records], np.int8),
+        bookable=np.array([is_bookable(o) for o in records], bool),
+        anytime=np.array([(w or {}).get("type") == "on_request" for w in whens], bool),
+        calendar=build_calendar(whens, holidays, today),
+    )

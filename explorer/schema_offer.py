@@ -6,6 +6,7 @@ Messages name file, place, offer and field, e.g.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -25,6 +26,14 @@ def grade_ages(grade_min: int | None, grade_max: int | None) -> tuple[int, int]:
     lo = 3 if grade_min in (None, 0) else grade_min + GRADE_AGE_LOW
     hi = 7 if grade_max == 0 else (grade_max if grade_max is not None else 13) + GRADE_AGE_HIGH
     return lo, hi
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def is_int(value: Any, low: int, high: int) -> bool:
@@ -58,6 +67,8 @@ def check_offer(c, offer: Any, i: int, tax: dict, holidays: Holidays, seen: set)
     _check_ranges(c, offer, field)
     _check_cost(c, offer, field, tax)
     _check_booking(c, offer, field)
+    if offer.get("checked") is not None and not _is_date(offer.get("checked")):
+        c.add(f"{field}.checked", f"{offer.get('checked')!r} is not an ISO date")
     status = offer.get("status", "active")
     if status not in STATUSES:
         c.add(f"{field}.status", f"{status!r} is not one of {', '.join(STATUSES)}")

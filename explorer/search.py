@@ -10,7 +10,7 @@ in both languages; "MINT" or "STEM" match every offer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import process
@@ -37,6 +37,37 @@ def query_words(q: str) -> list[str]:
     return [w for w in _NON_WORD.sub(" ", fold(q)).split() if w not in STOPWORDS]
 
 
+def term_bits(taxonomy: dict, synonyms: dict) -> dict[str, tuple[int, int, int]]:
+    """Search words of the taxonomy's labels and the synonyms: word -> (topic, group,
+    kind) bits."""
+    def texts_of(labels) -> str:
+        return " ".join(v for v in (labels or {}).values() if isinstance(v, str))
+
+    kinds = list(taxonomy["kinds"])
+    terms: dict[str, list[int]] = {}
+
+    def add(word_source: str, slot: int, bit: int) -> None:
+        for word in query_words(word_source):
+            entry = terms.setdefault(word, [0, 0, 0])
+            entry[slot] |= 1 << bit
+
+    for slot, section in ((0, "topics"), (1, "groups"), (2, "kinds")):
+        for bit, labels in enumerate(taxonomy[section].values()):
+            add(texts_of(labels), slot, bit)
+    topics = list(taxonomy["topics"])
+    for topic, entry in (synonyms.get("topics") or {}).items():
+        for word in entry.get("words", []):
+            add(word, 0, topics.index(topic))
+        for kind in entry.get("kinds", []):
+            for word in [*entry.get("words", []), *taxonomy["topics"][topic].values()]:
+                add(word, 2, kinds.index(kind))
+    groups = list(taxonomy["groups"])
+    for group, entry in (synonyms.get("groups") or {}).items():
+        for word in entry.get("words", []):
+            add(word, 1, groups.index(group))
+    return {w: (t[0], t[1], t[2]) for w, t in terms.items()}
+
+
 @dataclass(frozen=True)
 class SearchIndex:
     names: list[str]  # per place
@@ -46,47 +77,54 @@ class SearchIndex:
     terms: dict[str, tuple[int, int, int]]  # word -> (topic bits, group bits, kind bits)
     every: frozenset[str]
     vocabulary: tuple[str, ...]
+    place_texts: list[str] = field(default_factory=list)  # per place: its description
+    offer_texts: list[str] = field(default_factory=list)  # per offer: its own description
 
     @classmethod
     def build(cls, places: list[dict], offers: list[dict], owner: np.ndarray,
-              taxonomy: dict, synonyms: dict) -> SearchIndex:
+              taxonomy: dict, synonyms: dict, previous: SearchIndex | None = None,
+              reuse: tuple[np.ndarray, np.ndarray] | None = None) -> SearchIndex:
+        """``reuse``: per place and per offer, its row in ``previous`` when unchanged
+        (see :func:`explorer.offerindex.reused_rows`), else -1."""
         def texts_of(labels) -> str:
             return " ".join(v for v in (labels or {}).values() if isinstance(v, str))
 
-        names = [words_of(f["properties"]["name"]) for f in places]
-        titles = [words_of(texts_of(o.get("title"))) for o in offers]
-        place_text = [words_of(texts_of(f["properties"].get("description"))) for f in places]
-        texts = [words_of(texts_of(o.get("description"))) + place_text[owner[j]]
-                 for j, o in enumerate(offers)]
+        if previous is None or reuse is None:
+            reuse = (np.full(len(places), -1), np.full(len(offers), -1))
+        old_place, old_offer = reuse
+        fresh: list[str] = []
+
+        def derive(old: int, old_values: list[str] | None, text: str) -> str:
+            if old >= 0:
+                return old_values[old]
+            fresh.append(words_of(text))
+            return fresh[-1]
+
+        def old(name: str) -> list[str] | None:
+            return getattr(previous, name) if previous is not None else None
+
+        names = [derive(j, old("names"), f["properties"]["name"])
+                 for f, j in zip(places, old_place, strict=True)]
+        place_texts = [derive(j, old("place_texts"),
+                              texts_of(f["properties"].get("description")))
+                       for f, j in zip(places, old_place, strict=True)]
+        titles = [derive(j, old("titles"), texts_of(o.get("title")))
+                  for o, j in zip(offers, old_offer, strict=True)]
+        texts = [derive(j if old_place[owner[k]] >= 0 else -1, old("offer_texts"),
+                        texts_of(o.get("description")))
+                 for k, (o, j) in enumerate(zip(offers, old_offer, strict=True))]
         kinds = list(taxonomy["kinds"])
-        terms: dict[str, list[int]] = {}
-
-        def add(word_source: str, slot: int, bit: int) -> None:
-            for word in query_words(word_source):
-                entry = terms.setdefault(word, [0, 0, 0])
-                entry[slot] |= 1 << bit
-
-        for slot, section in ((0, "topics"), (1, "groups"), (2, "kinds")):
-            for bit, labels in enumerate(taxonomy[section].values()):
-                add(texts_of(labels), slot, bit)
-        topics = list(taxonomy["topics"])
-        for topic, entry in (synonyms.get("topics") or {}).items():
-            for word in entry.get("words", []):
-                add(word, 0, topics.index(topic))
-            for kind in entry.get("kinds", []):
-                for word in [*entry.get("words", []), *taxonomy["topics"][topic].values()]:
-                    add(word, 2, kinds.index(kind))
-        groups = list(taxonomy["groups"])
-        for group, entry in (synonyms.get("groups") or {}).items():
-            for word in entry.get("words", []):
-                add(word, 1, groups.index(group))
-        every = frozenset(w for text in synonyms.get("all", []) for w in query_words(text))
-        vocabulary = {w for text in (*names, *titles, *texts) for w in text.split()}
-        vocabulary |= set(terms) | every
+        if previous is not None:
+            terms, every = previous.terms, previous.every
+            vocabulary = set(previous.vocabulary)
+        else:
+            terms, every = term_bits(taxonomy, synonyms), frozenset(
+                w for text in synonyms.get("all", []) for w in query_words(text))
+            vocabulary = set(terms) | every
+        vocabulary |= {w for text in fresh for w in text.split()}
         place_kind = np.array([kinds.index(f["properties"]["kind"]) for f in places], np.int16)
-        return cls(names, titles, texts, place_kind,
-                   {w: (t[0], t[1], t[2]) for w, t in terms.items()}, every,
-                   tuple(sorted(vocabulary)))
+        return cls(names, titles, [t + place_texts[owner[k]] for k, t in enumerate(texts)],
+                   place_kind, terms, every, tuple(sorted(vocabulary)), place_texts, texts)
 
     def variants(self, word: str) -> list[tuple[str, float]]:
         """The word itself if the data knows it (as a word or word start), else near misses."""

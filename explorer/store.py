@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -19,11 +18,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from sqlalchemy.exc import DBAPIError
 
 from . import geojson
+from .db.source import DatabaseSource
+from .encoded import Encoded
 from .layers import Layer, load_layers
-from .load import Dataset, load_dataset
-from .offerindex import STATUS_CODES, OfferIndex
+from .load import PLACES_FILE, Dataset, Reference, dataset_of, load_dataset, load_reference
+from .offerindex import STATUS_CODES, OfferIndex, reused_rows
 from .schema import DataError, Problem
 from .search import SearchIndex
 from .text import fold
@@ -38,54 +40,6 @@ def mask_of(ids: list[str], vocabulary: list[str]) -> np.uint64:
     for item in ids:
         out |= np.uint64(1) << np.uint64(position[item])
     return out
-
-
-class Encoded:
-    """Pre-encoded place and offer features per (kind, view, lang), built on first use.
-
-    Features are stored *open* (without their two closing braces, see :mod:`.geojson`), so
-    an answer appends its members and closes them in one join. Lazily, so a language nobody
-    asks for costs no memory; a lock makes the first build happen once under concurrent
-    requests."""
-
-    def __init__(self, served: list[dict], taxonomy: dict):
-        self._served, self._taxonomy = served, taxonomy
-        self._lock = threading.Lock()
-        self._parts: dict[tuple[str, str, str], list[bytes]] = {}
-
-    def _build(self, lang: str) -> None:
-        full = [geojson.localise(f, self._taxonomy, lang) for f in self._served]
-        parts = self._parts
-        parts[("place", "full", lang)] = [geojson.open_feature(f) for f in full]
-        parts[("place", "map", lang)] = [geojson.open_feature(geojson.map_view(f))
-                                         for f in full]
-        for view in geojson.VIEWS:
-            parts[("offer", view, lang)] = [
-                geojson.open_feature(geojson.offer_feature(o, f, view))
-                for f in full for o in f["properties"]["offers"]]
-        parts[("brief", "-", lang)] = [
-            json.dumps({"id": o["id"], "title": o["title"]}, ensure_ascii=False,
-                       separators=(",", ":"))[:-1].encode()
-            for f in full for o in f["properties"]["offers"]]
-
-    def get(self, kind: str, view: str, lang: str) -> list[bytes]:
-        key = (kind, view, lang)
-        found = self._parts.get(key)
-        if found is None:
-            with self._lock:
-                if key not in self._parts:
-                    self._build(lang)
-            found = self._parts[key]
-        return found
-
-    def cached(self, name: str, build):
-        """Any other value derived from the snapshot, built once."""
-        key = (name, "-", "-")
-        if key not in self._parts:
-            with self._lock:
-                if key not in self._parts:
-                    self._parts[key] = build()
-        return self._parts[key]
 
 
 @dataclass(frozen=True)
@@ -133,7 +87,9 @@ class Snapshot:
 
     @classmethod
     def build(cls, dataset: Dataset, layers: dict[str, Layer] | None = None,
-              today: dt.date | None = None) -> Snapshot:
+              today: dt.date | None = None, previous: Snapshot | None = None) -> Snapshot:
+        """``previous``: the snapshot this one replaces; what it derived from features that
+        are the same objects here (an incremental database load keeps them) is reused."""
         served = sorted((f for f in dataset.places if f.get("geometry")),
                         key=lambda f: fold(f["properties"]["name"]))
         pending = [f["id"] for f in dataset.places if not f.get("geometry")]
@@ -143,7 +99,13 @@ class Snapshot:
         lat = np.array([f["geometry"]["coordinates"][1] for f in served], dtype=float)
         kinds = list(tax["kinds"])
         today = today or local_today()
-        offers = OfferIndex.build(served, tax, dataset.holidays, today)
+        if previous is not None and not (previous.built_on == today
+                                         and previous.dataset.taxonomy is tax
+                                         and previous.dataset.holidays is dataset.holidays
+                                         and previous.dataset.synonyms is dataset.synonyms):
+            previous = None  # other reference files or another day: derive everything
+        offers = OfferIndex.build(served, tax, dataset.holidays, today,
+                                  previous.offers if previous else None)
         live = offers.status != STATUS_CODES["ended"]
         topic_bits = np.zeros(len(served), np.uint64)
         group_bits = np.zeros(len(served), np.uint64)
@@ -177,10 +139,14 @@ class Snapshot:
             group_bits=group_bits,
             kind_codes=np.array([kinds.index(p["kind"]) for p in props], dtype=np.int16),
             offers=offers,
-            search=SearchIndex.build(served, offers.records, offers.place, tax,
-                                     dataset.synonyms),
+            search=SearchIndex.build(
+                served, offers.records, offers.place, tax, dataset.synonyms,
+                previous.search if previous else None,
+                (reused_rows(served, previous.served), reused_rows(offers.records,
+                                                                   previous.offers.records))
+                if previous else None),
             area_masks=area_masks,
-            features=Encoded(served, tax),
+            features=Encoded(served, tax, previous.features if previous else None),
             built_on=today,
             served=served,
             pending=pending,
@@ -189,24 +155,65 @@ class Snapshot:
 
 
 class PlaceStore:
-    """Holds the current snapshot and reloads it from the configured files."""
+    """Holds the current snapshot and reloads it from the files or the database.
+
+    With a database (``source``), places and offers come from its published state and the
+    other files from DATA_DIR; a database that cannot be reached leaves the last snapshot
+    serving and is reported in ``db_error`` (shown at ``/healthz``)."""
 
     def __init__(self, data_dir: str | Path, areas_file: str | None = None,
-                 state_dir: str | Path | None = None):
+                 state_dir: str | Path | None = None, source: DatabaseSource | None = None):
         self.data_dir = Path(data_dir)
         self.areas_file = areas_file or None
         self.state_dir = Path(state_dir) if state_dir else None
+        self.source = source
         self._lock = threading.Lock()
+        self._reference: Reference | None = None
         self.last_error: list[Problem] = []
         self.last_error_at: float | None = None
+        self.db_error: str | None = None
+        self.db_error_since: float | None = None
+        self.db_version: int | None = None
+        self.snapshot: Snapshot | None = None
         # Taken *before* reading, so a file written during a load is seen as a change.
         self.seen_signature = files_signature(self)
         self.snapshot = self._build()  # start-up fails loudly on bad data
 
     def _build(self) -> Snapshot:
-        dataset = load_dataset(self.data_dir, self.areas_file)
         layers = load_layers(self.state_dir) if self.state_dir else {}
-        return Snapshot.build(dataset, layers)
+        if self.source is None:
+            dataset = load_dataset(self.data_dir, self.areas_file)
+        else:
+            reference = load_reference(self.data_dir, self.areas_file)
+            if self._reference is not None and self._reference.version == reference.version:
+                reference = self._reference  # same files: same objects, so reuse holds
+            loaded = self.source.load(reference)
+            self._reference, self.db_version = reference, loaded.version
+            dataset = dataset_of(reference, loaded.features,
+                                 f"{reference.version}-db{loaded.version}", "database",
+                                 loaded.meta)
+        return Snapshot.build(dataset, layers, previous=self.snapshot)
+
+    def changed(self) -> bool:
+        """Is there newer data than the snapshot (files, the database, the day)?"""
+        if self.snapshot.built_on != local_today():
+            return True
+        if files_signature(self) != self.seen_signature:
+            return True
+        if self.source is None:
+            return False
+        try:
+            version = self.source.version()
+        except DBAPIError as exc:
+            self._database_down(exc)
+            return False
+        return version != self.db_version or self.db_error is not None
+
+    def _database_down(self, exc: Exception) -> None:
+        if self.db_error is None:
+            self.db_error_since = time.time()
+            log.error("database unreachable, serving the last snapshot: %s", exc)
+        self.db_error = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
 
     def reload(self) -> bool:
         """Swap in fresh data; on any problem keep serving the last good snapshot."""
@@ -219,8 +226,14 @@ class PlaceStore:
                 for problem in exc.problems:
                     log.error("reload rejected: %s", problem)
                 return False
+            except DBAPIError as exc:
+                self._database_down(exc)
+                return False
             self.snapshot = snapshot
             self.last_error, self.last_error_at = [], None
+            if self.db_error is not None:
+                log.info("database reachable again")
+            self.db_error = self.db_error_since = None
             log.info("data reloaded: version %s, %d places", snapshot.version,
                      len(snapshot.ids))
             return True
@@ -229,6 +242,8 @@ class PlaceStore:
 def files_signature(store: PlaceStore) -> tuple:
     """mtime and size of every watched file: cheap to compare, changes on any rewrite."""
     paths = sorted([*store.data_dir.glob("*.json"), *store.data_dir.glob("*.geojson")])
+    if store.source is not None:  # the database holds the places
+        paths = [p for p in paths if p.name != PLACES_FILE]
     if store.areas_file:
         paths.append(Path(store.areas_file))
     if store.state_dir:
@@ -244,13 +259,12 @@ def files_signature(store: PlaceStore) -> tuple:
 
 
 def start_watcher(store: PlaceStore, interval: float) -> threading.Thread:
-    """Reload when a data file changes: atomic renames by the pipeline show up here."""
+    """Reload when a data file or the database's data version changes."""
     def loop() -> None:
         while True:
             time.sleep(interval)
             try:
-                stale_day = store.snapshot.built_on != local_today()
-                if stale_day or files_signature(store) != store.seen_signature:
+                if store.changed():
                     store.reload()
             except Exception:  # the watcher must outlive any surprise in a data file
                 log.exception("reload failed unexpectedly; keeping the last good data")

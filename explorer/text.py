@@ -22,3 +22,12 @@ def fold(text: str) -> str:
     for digraph, vowel in _DIGRAPHS:
         text = text.replace(digraph, vowel)
     return _SPACE.sub(" ", text).strip()
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """An id-like slug of a title: 'Sterne für Kinder' -> 'sterne-fuer-kinder'."""
+    text = text.lower()
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, spelled)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:limit].strip("-") or "vorschlag"

@@ -181,6 +181,7 @@ def explorer_env(data_dir: Path, state_dir: Path, port: int, cache_mb: int = 64)
         "EXPLORER_TILE_URL": "", "EXPLORER_RELOAD_INTERVAL": "0",
         "EXPLORER_HOST": "127.0.0.1", "EXPLORER_PORT": str(port),
         "EXPLORER_RESPONSE_CACHE_MB": str(cache_mb),
+        "EXPLORER_DATABASE_URL": "none",  # the file read path; scripts/bench_db.py: the db
     })
 
 

@@ -56,8 +56,11 @@ def state_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def app_config(state_dir: Path) -> dict:
+    """Files only (no database): the read path, as most tests exercise it; the editorial
+    tests (tests/test_editorial_*.py, tests/test_db_*.py) use the database fixtures."""
     return {"TESTING": True, "DATA_DIR": str(GEODATA), "STATE_DIR": str(state_dir),
-            "RELOAD_INTERVAL": 0, "TILE_URL": "", "COVERAGE_RATE_LIMIT": 0}
+            "RELOAD_INTERVAL": 0, "TILE_URL": "", "COVERAGE_RATE_LIMIT": 0,
+            "DATABASE_URL": "none"}
 
 
 @pytest.fixture
@@ -143,3 +146,11 @@ def server():
     yield srv
     srv.clear()
     srv.stop()
+from dbfixtures import (  # noqa: E402,F401  (fixtures of the database tests)
+    backend,
+    db_url,
+    empty_db_url,
+    engine,
+    pg_cluster,
+    seeded_templates,
+)

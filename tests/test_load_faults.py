@@ -48,7 +48,7 @@ def served_copy(tmp_path):
     data = tmp_path / "geodata"
     shutil.copytree(GEODATA, data)
     env = {"EXPLORER_DATA_DIR": str(data), "EXPLORER_STATE_DIR": str(tmp_path / "state"),
-           "EXPLORER_RELOAD_INTERVAL": "0.2"}
+           "EXPLORER_RELOAD_INTERVAL": "0.2", "EXPLORER_DATABASE_URL": "none"}  # files mode
     with loadtest.production_server(env, threads=4) as (host, proc):
         yield data, host, proc
 

@@ -48,7 +48,15 @@
     var page = el("a", { href: "/places/" + encodeURIComponent(f.id) + "?lang=" + lang,
       id: "details-page-link" }, T.place_page);
     if (newTab) { page.setAttribute("target", "_blank"); page.setAttribute("rel", "noopener"); }
-    body.appendChild(el("p")).appendChild(page);
+    var links = body.appendChild(el("p", { "class": "details-links" }));
+    links.appendChild(page);
+    var query = "?place=" + encodeURIComponent(f.id) + "&lang=" + lang;
+    [["offer", T.suggest_offer], ["report", T.report_error]].forEach(function (pair) {
+      var a = el("a", { href: "/suggest" + query + "&what=" + pair[0] }, pair[1]);
+      if (newTab) { a.setAttribute("target", "_blank"); a.setAttribute("rel", "noopener"); }
+      links.appendChild(document.createTextNode(" · "));
+      links.appendChild(a);
+    });
     if (p.description) body.appendChild(el("p", {}, p.description));
     if (p.offers && p.offers.length) {
       body.appendChild(el("h3", {}, T.offers));
