@@ -42,7 +42,10 @@ def init_app(app: Flask) -> None:
             with sessions() as session:
                 user = session.get(User, int(user_id))
         except DBAPIError:
-            return None
+            # Anonymous for the rest of this request (so the error page can be drawn);
+            # the error itself answers 503 through the handler below.
+            g._login_user = login.anonymous_user()
+            raise
         return CurrentUser(user) if user is not None and user.active else None
 
     from . import views_auth, views_desk, views_review, views_suggest, views_users

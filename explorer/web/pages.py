@@ -166,7 +166,7 @@ def healthz():
     store = current_app.extensions["store"]
     snap = store.snapshot
     body = {
-        "status": "degraded" if store.last_error else "ok",
+        "status": "degraded" if store.last_error or store.db_error else "ok",
         "data_version": snap.version,
         "loaded_at": snap.loaded_at,
         "counts": {
@@ -180,6 +180,9 @@ def healthz():
         },
         "last_reload_error": [str(p) for p in store.last_error[:50]],
         "last_reload_error_at": store.last_error_at,
+        "database": None if store.source is None else {
+            "data_version": store.db_version, "error": store.db_error,
+            "unreachable_since": store.db_error_since},
     }
     response = current_app.response_class(json.dumps(body), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
