@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_offers.py
+	$(BIN)/python scripts/bench_db.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

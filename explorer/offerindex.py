@@ -202,6 +202,7 @@ class OfferIndex:
     bookable: np.ndarray
     anytime: np.ndarray  # "on request": matches any date span
     calendar: Calendar
+    reused: np.ndarray | None = None  # per offer: its row in the previous index, else -1
 
     @classmethod
     def build(cls, places: list[dict], taxonomy: dict, holidays: Holidays,
@@ -227,7 +228,7 @@ class OfferIndex:
                     fresh[name] = _merge(len(records), kept, getattr(previous, name)[old[kept]],
                                          fresh_rows, column)
         return cls(ids=[o["id"] for o in records], records=records,
-                   place=np.array(owner, np.int32), **fresh)
+                   place=np.array(owner, np.int32), reused=old, **fresh)
 
 
 def reused_rows(records: list[dict], previous: list[dict] | None) -> np.ndarray:

@@ -94,24 +94,35 @@ class SearchIndex:
         old_place, old_offer = reuse
         fresh: list[str] = []
 
-        def derive(old: int, old_values: list[str] | None, text: str) -> str:
+        def derive(old: int, old_values: list[str] | None, text_of, item) -> str:
             if old >= 0:
                 return old_values[old]
-            fresh.append(words_of(text))
+            fresh.append(words_of(text_of(item)))
             return fresh[-1]
 
         def old(name: str) -> list[str] | None:
             return getattr(previous, name) if previous is not None else None
 
-        names = [derive(j, old("names"), f["properties"]["name"])
+        def name_of(f):
+            return f["properties"]["name"]
+
+        def description_of(f):
+            return texts_of(f["properties"].get("description"))
+
+        def title_of(o):
+            return texts_of(o.get("title"))
+
+        def offer_text_of(o):
+            return texts_of(o.get("description"))
+
+        names = [derive(j, old("names"), name_of, f)
                  for f, j in zip(places, old_place, strict=True)]
-        place_texts = [derive(j, old("place_texts"),
-                              texts_of(f["properties"].get("description")))
+        place_texts = [derive(j, old("place_texts"), description_of, f)
                        for f, j in zip(places, old_place, strict=True)]
-        titles = [derive(j, old("titles"), texts_of(o.get("title")))
+        titles = [derive(j, old("titles"), title_of, o)
                   for o, j in zip(offers, old_offer, strict=True)]
         texts = [derive(j if old_place[owner[k]] >= 0 else -1, old("offer_texts"),
-                        texts_of(o.get("description")))
+                        offer_text_of, o)
                  for k, (o, j) in enumerate(zip(offers, old_offer, strict=True))]
         kinds = list(taxonomy["kinds"])
         if previous is not None:

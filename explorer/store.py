@@ -106,6 +106,11 @@ class Snapshot:
             previous = None  # other reference files or another day: derive everything
         offers = OfferIndex.build(served, tax, dataset.holidays, today,
                                   previous.offers if previous else None)
+        place_old = reused_rows(served, previous.served if previous else None)
+        derived = {key: kept(place_old, previous.places[key].tolist() if previous else None,
+                             lambda p, key=key: geojson.derived(p.get("offers") or [], key,
+                                                                tax, key), props)
+                   for key in ("topics", "groups")}
         live = offers.status != STATUS_CODES["ended"]
         topic_bits = np.zeros(len(served), np.uint64)
         group_bits = np.zeros(len(served), np.uint64)
@@ -116,10 +121,8 @@ class Snapshot:
                 "id": [f["id"] for f in served],
                 "name": [p["name"] for p in props],
                 "kind": [p["kind"] for p in props],
-                "topics": [geojson.derived(p.get("offers") or [], "topics", tax, "topics")
-                           for p in props],
-                "groups": [geojson.derived(p.get("offers") or [], "groups", tax, "groups")
-                           for p in props],
+                "topics": derived["topics"],
+                "groups": derived["groups"],
             },
             geometry=gpd.points_from_xy(lon, lat),
             crs="EPSG:4326",
@@ -142,9 +145,7 @@ class Snapshot:
             search=SearchIndex.build(
                 served, offers.records, offers.place, tax, dataset.synonyms,
                 previous.search if previous else None,
-                (reused_rows(served, previous.served), reused_rows(offers.records,
-                                                                   previous.offers.records))
-                if previous else None),
+                (place_old, offers.reused) if previous else None),
             area_masks=area_masks,
             features=Encoded(served, tax, previous.features if previous else None),
             built_on=today,
@@ -152,6 +153,14 @@ class Snapshot:
             pending=pending,
             layers=layers or {},
         )
+
+
+def kept(old_rows: np.ndarray, old_values: list | None, derive, items: list) -> list:
+    """Per item: the previous snapshot's value where the item is unchanged, else derived."""
+    if old_values is None:
+        return [derive(item) for item in items]
+    return [old_values[j] if j >= 0 else derive(item)
+            for j, item in zip(old_rows.tolist(), items, strict=True)]
 
 
 class PlaceStore:

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,8 +20,15 @@ from ..load import PLACES_FILE, load_reference, read_json
 from ..pipeline.atomic import atomic_write_text, dump_json
 from ..schema import DataError, validate_places
 from . import migrate
-from .models import Record
-from .records import Conflict, all_features, publish_feature
+from .models import OFFER, PLACE, Record, Revision, utcnow
+from .records import (
+    Conflict,
+    all_features,
+    bump_version,
+    dumps,
+    publish_feature,
+    split_feature,
+)
 
 
 @dataclass
@@ -51,6 +58,29 @@ def import_features(session: Session, features: list[dict], author: str,
     return ImportResult(len(features), written)
 
 
+def seed_bulk(session: Session, features: list[dict], author: str, reason: str) -> int:
+    """An empty database filled in one statement per table and one data version (100,000
+    places take seconds, not the hour of one publish per record)."""
+    version = bump_version(session)
+    now = utcnow()
+    rows, revisions = [], []
+    for feature in features:
+        place, offers = split_feature(feature)
+        items = [(PLACE, feature["id"], None, 0, place)]
+        items += [(OFFER, o["id"], feature["id"], i, o) for i, o in enumerate(offers)]
+        for kind, rid, owner, position, data in items:
+            text = dumps(data)
+            rows.append({"kind": kind, "id": rid, "place_id": owner, "position": position,
+                         "data": text, "version": 1, "seq": version, "changed_at": now,
+                         "changed_by": author})
+            revisions.append({"kind": kind, "record_id": rid, "version": 1, "data": text,
+                              "changes": "[]", "author": author, "reason": reason,
+                              "created_at": now})
+    session.execute(insert(Record), rows)
+    session.execute(insert(Revision), revisions)
+    return len(rows)
+
+
 def prepare(engine: Engine, data_dir: Path, areas_file: str | None = None) -> bool:
     """Migrate to the newest schema; seed an empty database from DATA_DIR. True if seeded."""
     migrate.upgrade(engine)
@@ -62,7 +92,7 @@ def prepare(engine: Engine, data_dir: Path, areas_file: str | None = None) -> bo
         with Session(engine) as session, session.begin():
             if not is_empty(session):
                 return False
-            import_features(session, features, "seed", f"seeded from {data_dir}")
+            seed_bulk(session, features, "seed", f"seeded from {data_dir}")
     except (IntegrityError, Conflict):  # another process seeded it meanwhile
         return False
     return True

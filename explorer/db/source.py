@@ -12,7 +12,7 @@ import json
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from ..load import Reference
 from ..schema import DataError, validate_place
@@ -33,10 +33,15 @@ class DatabaseSource:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._lock = threading.Lock()
-        self._rows: dict[tuple[str, str], tuple] = {}  # (kind, id) -> (seq, place, pos, data, at)
-        self._features: dict[str, dict] = {}
-        self._seen = -1
+        self._reset()
         self._reference_version: str | None = None
+
+    def _reset(self) -> None:
+        self._rows: dict[tuple[str, str], tuple] = {}  # key -> (seq, place, pos, data, at)
+        self._offers: dict[str, set[str]] = {}  # place id -> its offers' ids
+        self._features: dict[str, dict] = {}
+        self._meta: dict[str, dict[str, str]] = {}
+        self._seen = -1
 
     def version(self) -> int:
         with self.engine.connect() as conn:
@@ -47,57 +52,56 @@ class DatabaseSource:
         and SQLAlchemy's OperationalError if the database cannot be reached."""
         with self._lock:
             if reference.version != self._reference_version:  # new taxonomy: check all
-                self._rows, self._features, self._seen = {}, {}, -1
+                self._reset()
             with self.engine.connect() as conn:
                 if conn.dialect.name == "postgresql":  # one consistent view of all reads
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     version = conn.execute(select(DataState.version)).scalar_one()
-                    keys = set(conn.execute(select(Record.kind, Record.id)).all())
                     changed = conn.execute(
                         select(Record.kind, Record.id, Record.seq, Record.place_id,
                                Record.position, Record.data, Record.changed_at)
                         .where(Record.seq > self._seen)).all()
-            rows = {k: v for k, v in self._rows.items() if k in keys}
-            touched = {k[1] if k[0] == PLACE else v[1]
-                       for k, v in self._rows.items() if k not in keys}
-            for kind, rid, seq, place_id, position, data, at in changed:
-                old = rows.get((kind, rid))
-                if old is not None and kind == OFFER:
-                    touched.add(old[1])  # an offer may have moved away from this place
-                rows[(kind, rid)] = (seq, place_id, position, json.loads(data), at)
-                touched.add(rid if kind == PLACE else place_id)
-            features, problems = self._assemble(rows, touched, reference)
-            if problems:
-                raise DataError(problems)
-            self._rows, self._features, self._seen = rows, features, version
+                    total = conn.execute(select(func.count()).select_from(Record)).scalar_one()
+            new_keys = sum(1 for kind, rid, *_rest in changed if (kind, rid) not in self._rows)
+            if total != len(self._rows) + new_keys:  # records went away (a restore): reread
+                self._reset()
+                return self.load(reference)
+            state = self._apply(changed, reference)
             self._reference_version = reference.version
-            meta = self._meta(rows)
-        return Loaded([features[k] for k in sorted(features)], version, meta)
+            self._seen = version
+        return Loaded([state[k] for k in sorted(state)], version, dict(self._meta))
 
-    def _assemble(self, rows: dict, touched: set, reference: Reference):
-        offers: dict[str, list] = {}
-        for (kind, _rid), (_s, place_id, position, data, _at) in rows.items():
-            if kind == OFFER and place_id in touched:
-                offers.setdefault(place_id, []).append((position, data["id"], data))
-        features = {pid: f for pid, f in self._features.items() if pid not in touched}
+    def _apply(self, changed: list, reference: Reference) -> dict[str, dict]:
+        """Fold the changed rows in; all-or-nothing (a bad record changes no state)."""
+        rows, offers = dict(self._rows), {k: set(v) for k, v in self._offers.items()}
+        touched: set[str] = set()
+        for kind, rid, seq, place_id, position, data, at in changed:
+            old = rows.get((kind, rid))
+            if kind == OFFER:
+                if old is not None and old[1] != place_id:  # moved to another place
+                    offers.get(old[1], set()).discard(rid)
+                    touched.add(old[1])
+                offers.setdefault(place_id, set()).add(rid)
+            rows[(kind, rid)] = (seq, place_id, position, json.loads(data), at)
+            touched.add(rid if kind == PLACE else place_id)
+        features = dict(self._features)
+        meta = dict(self._meta)
         problems = []
         for pid in touched:
             row = rows.get((PLACE, pid))
             if row is None:
-                continue  # the place is gone (its offers go with it)
-            listed = [d for _p, _i, d in sorted(offers.get(pid, []), key=lambda x: x[:2])]
-            feature = join_feature(row[3], listed)
+                features.pop(pid, None)
+                continue
+            mine = sorted((rows[(OFFER, oid)] for oid in offers.get(pid, ())),
+                          key=lambda r: (r[2], r[3]["id"]))
+            feature = join_feature(row[3], [r[3] for r in mine])
             problems += validate_place(feature, LABEL, reference.taxonomy, 0,
                                        reference.holidays, set())
             features[pid] = feature
-        return features, problems
-
-    @staticmethod
-    def _meta(rows: dict) -> dict[str, dict[str, str]]:
-        latest: dict[str, object] = {}
-        for (kind, rid), (_s, place_id, _p, _d, at) in rows.items():
-            pid = rid if kind == PLACE else place_id
-            if pid not in latest or at > latest[pid]:
-                latest[pid] = at
-        return {pid: {"changed": at.date().isoformat()} for pid, at in latest.items()}
+            latest = max([row[4], *(r[4] for r in mine)])
+            meta[pid] = {"changed": latest.date().isoformat()}
+        if problems:
+            raise DataError(problems)
+        self._rows, self._offers, self._features, self._meta = rows, offers, features, meta
+        return features
