@@ -55,9 +55,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         start_watcher(app.extensions["store"], app.config["RELOAD_INTERVAL"])
 
     from . import editorial
-    from .web import api, embed, http, offers, pages, places, planner
+    from .web import api, embed, http, offers, pages, places, planner, warm
 
     http.init_app(app)
+    app.extensions["recent_queries"] = warm.RecentQueries()
+    app.extensions["store"].before_swap = lambda snap: warm.warm(app, snap)
     editorial.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(offers.bp)

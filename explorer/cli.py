@@ -69,6 +69,9 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         click.echo(f"ERROR database unreachable: {reason}", err=True)
         sys.exit(1)
+    # A reload's Python work holds the GIL; a reader thread waiting to get it back after
+    # each socket call would wait up to the switch interval (5 ms by default) every time.
+    sys.setswitchinterval(s["SWITCH_INTERVAL_MS"] / 1000)
     host, port = host or s["HOST"], port or s["PORT"]
     click.echo(f"serving on http://{host}:{port}/", err=True)
     waitress_serve(app, host=host, port=port, threads=threads or s["THREADS"],

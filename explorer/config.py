@@ -108,6 +108,9 @@ SETTINGS: list[Setting] = [
     Setting("HOST", "127.0.0.1", "Address `explorer serve` listens on."),
     Setting("PORT", 5000, "Port `explorer serve` listens on."),
     Setting("THREADS", 8, "Worker threads of the production server (waitress)."),
+    Setting("SWITCH_INTERVAL_MS", 1.0,
+            "Python's thread switch interval in `explorer serve` (ms): short, so requests "
+            "are not held up while a reload computes (Python's default is 5)."),
 ]
 
 

@@ -7,6 +7,7 @@ request half-old, half-new data, and a failed reload leaves the last good snapsh
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import logging
 import threading
@@ -147,7 +148,8 @@ class Snapshot:
                 previous.search if previous else None,
                 (place_old, offers.reused) if previous else None),
             area_masks=area_masks,
-            features=Encoded(served, tax, previous.features if previous else None),
+            features=Encoded(served, tax, previous.features if previous else None,
+                             offers.reused),
             built_on=today,
             served=served,
             pending=pending,
@@ -184,9 +186,14 @@ class PlaceStore:
         self.db_error_since: float | None = None
         self.db_version: int | None = None
         self.snapshot: Snapshot | None = None
+        self.before_swap = None  # called with a new snapshot before it serves (warming)
         # Taken *before* reading, so a file written during a load is seen as a change.
         self.seen_signature = files_signature(self)
         self.snapshot = self._build()  # start-up fails loudly on bad data
+        # The first snapshot's objects live on (reloads reuse them): keep them out of the
+        # cyclic collector's full passes, which otherwise stall every thread for a while.
+        gc.collect()
+        gc.freeze()
 
     def _build(self) -> Snapshot:
         layers = load_layers(self.state_dir) if self.state_dir else {}
@@ -238,6 +245,11 @@ class PlaceStore:
             except DBAPIError as exc:
                 self._database_down(exc)
                 return False
+            if self.before_swap is not None:
+                try:
+                    self.before_swap(snapshot)
+                except Exception:  # warming is an optimisation; never block a reload
+                    log.exception("warming the new snapshot failed")
             self.snapshot = snapshot
             self.last_error, self.last_error_at = [], None
             if self.db_error is not None:

@@ -101,6 +101,16 @@ QUICK = Plan(sizes=(300, 10_000),
              browser_runs=3, concurrency_per_client=40, startup_runs=2, budget_s=30.0)
 
 
+def write_readme_section(start: str, end: str, text: str) -> None:
+    """Replace what stands between two marker comments of the README."""
+    readme = README.read_text(encoding="utf-8")
+    if start not in readme:
+        raise SystemExit(f"README has no {start} marker")
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    README.write_text(pattern.sub(lambda _m: f"{start}\n{text}\n{end}", readme),
+                      encoding="utf-8")
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

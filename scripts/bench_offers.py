@@ -26,7 +26,6 @@ import datetime as dt
 import http.server
 import json
 import platform
-import re
 import socket
 import statistics
 import sys
@@ -173,12 +172,7 @@ def markdown(results: list[dict], when: str) -> str:
 
 
 def write_readme(text: str) -> None:
-    readme = bench.README.read_text(encoding="utf-8")
-    if START not in readme:
-        raise SystemExit(f"README has no {START} marker")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    bench.README.write_text(pattern.sub(lambda _m: f"{START}\n{text}\n{END}", readme),
-                            encoding="utf-8")
+    bench.write_readme_section(START, END, text)
 
 
 def main(argv: list[str] | None = None) -> int:

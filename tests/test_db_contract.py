@@ -199,3 +199,35 @@ def test_backup_and_restore_round_trip(engine, tmp_path):
                    for f in source.load(reference).features)  # the incremental read too
     with pytest.raises(backup.BackupError):
         backup.restore(engine, tmp_path / "missing.bin")
+
+
+def test_restore_drops_records_made_after_the_backup_for_running_readers(engine, tmp_path):
+    file = tmp_path / "before.bin"
+    backup.backup(engine, file)
+    place = bundled()[0]
+    offer = {**copy.deepcopy(place["properties"]["offers"][0]), "id": "nach-der-sicherung"}
+    with Session(engine) as session, session.begin():
+        records.publish(session, OFFER, offer["id"], offer, base_version=0, author="x@x.de",
+                        place_id=place["id"])
+    source = DatabaseSource(engine)
+    reference = load_reference(GEODATA)
+    ids = {o["id"] for f in source.load(reference).features for o in f["properties"]["offers"]}
+    assert "nach-der-sicherung" in ids
+    backup.restore(engine, file)
+    ids = {o["id"] for f in source.load(reference).features for o in f["properties"]["offers"]}
+    assert "nach-der-sicherung" not in ids
+
+
+def test_an_offer_moved_by_an_import_moves_for_readers(engine):
+    features = copy.deepcopy(bundled())
+    source = DatabaseSource(engine)
+    reference = load_reference(GEODATA)
+    source.load(reference)
+    a, b = features[0], features[1]
+    moved = a["properties"]["offers"].pop(0)
+    b["properties"]["offers"].append(moved)
+    with Session(engine) as session, session.begin():
+        assert import_features(session, [a, b], "import", "move").written >= 1
+    loaded = {f["id"]: f for f in source.load(reference).features}
+    assert moved["id"] in {o["id"] for o in loaded[b["id"]]["properties"]["offers"]}
+    assert moved["id"] not in {o["id"] for o in loaded[a["id"]]["properties"]["offers"]}

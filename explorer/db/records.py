@@ -148,7 +148,9 @@ def publish_feature(session: Session, feature: dict, *, author: str,
     for offer in offers:
         row = get(session, OFFER, offer["id"])
         if row is not None and row.place_id != feature["id"]:
-            row.place_id = feature["id"]  # an offer moved to another place
+            row.place_id = feature["id"]  # an offer moved: readers must see both places
+            row.seq = bump_version(session)
+            written += 1
         if publish(session, OFFER, offer["id"], offer, base_version=row.version if row else 0,
                    author=author, reason=reason, place_id=feature["id"]):
             written += 1

@@ -32,7 +32,7 @@ class Loaded:
 class DatabaseSource:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # load() calls itself once after a restore
         self._reset()
         self._reference_version: str | None = None
 

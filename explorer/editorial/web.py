@@ -61,26 +61,22 @@ def notice(key: str, status: int = 200, **context):
     return page("editorial/notice.html", status, text=text, **context)
 
 
-def editor_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        if not current_user.is_editor:
-            return notice("forbidden", 403)
-        return view(*args, **kwargs)
-    return wrapped
+def role_required(allowed: str):
+    """Only logged-in accounts for which ``current_user.<allowed>`` holds; others 403."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if not getattr(current_user, allowed):
+                return notice("forbidden", 403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
 
 
-def admin_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        if not current_user.is_admin:
-            return notice("forbidden", 403)
-        return view(*args, **kwargs)
-    return wrapped
+editor_required = role_required("is_editor")
+admin_required = role_required("is_admin")
 
 
 def snapshot():

@@ -55,9 +55,9 @@ def brief_items(snap: Snapshot, query: PlaceQuery, offers: np.ndarray,
     briefs = snap.features.get("brief", "-", query.lang)
     days = date_json(snap)
     if query.date_from is None and query.date_to is None:
-        ready = snap.features.cached(f"brief-next-{query.lang}", lambda: [
-            b'%s,"next_date":%s}' % (b, days[d])
-            for b, d in zip(briefs, snap.offers.calendar.next_day.tolist(), strict=True)])
+        next_day = snap.offers.calendar.next_day
+        ready = snap.features.per_offer(f"brief-next-{query.lang}", lambda j: (
+            b'%s,"next_date":%s}' % (briefs[j], days[next_day[j]])))
         return [ready[j] for j in offers.tolist()]
     return [b'%s,"next_date":%s}' % (briefs[j], days[d])
             for j, d in zip(offers.tolist(), nxt.tolist(), strict=True)]  # -1: the null
@@ -91,8 +91,8 @@ def places_body(snap: Snapshot, query: PlaceQuery) -> bytes:
             for c, p, q, tail in zip(counts.tolist(), bounds[:-1], bounds[1:], tails,
                                      strict=True)]
     else:
-        quoted = snap.features.cached("offer-ids", lambda: [
-            json.dumps(oid).encode() for oid in snap.offers.ids])
+        ids = snap.offers.ids
+        quoted = snap.features.per_offer("offer-ids", lambda j: json.dumps(ids[j]).encode())
         rows_list = rows.tolist()
         closing = [b',"matching_offers":[%s]%s}},' % (
             b",".join([quoted[rows_list[k]] for k in range(a, b)]), tail)
@@ -107,6 +107,8 @@ def collection_response(build, *key: str):
     query = PlaceQuery.from_args(request.args, snap, current_app.config["DEFAULT_LANG"],
                                  allowed=API_PARAMS)
     etag = etag_for(snap.version, *key, query.canonical())
+    current_app.extensions["recent_queries"].note(
+        request.path, tuple(request.args.items(multi=True)), build, key)
     if request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gz"):
         return cached_response(b"", etag, GEOJSON)
     compressed = cached_gzip(etag, GEOJSON)
