@@ -124,3 +124,42 @@ def test_database_outage_keeps_reads_and_fails_writes_clearly(pg_url, pg_cluster
         assert saved.status_code == 302
         time.sleep(2 * INTERVAL + 0.5)
         assert name_at(b, feature["id"]) == "Nach dem Ausfall"
+
+
+def test_two_processes_starting_together_set_up_an_empty_database_once(pg_cluster,
+                                                                         tmp_path):
+    import os
+    import subprocess
+
+    from sqlalchemy import create_engine, text
+
+    url = pg_cluster.create_database(f"together_{os.getpid()}")
+    procs, ports = [], []
+    try:
+        for name in ("a", "b"):  # started at once: both migrate and seed, one at a time
+            port = loadtest.free_port()
+            env = {**os.environ, "EXPLORER_DATABASE_URL": url, "EXPLORER_PORT": str(port),
+                   "EXPLORER_HOST": "127.0.0.1", "EXPLORER_TILE_URL": "",
+                   "EXPLORER_STATE_DIR": str(tmp_path / name),
+                   "EXPLORER_DATA_DIR": str(GEODATA)}
+            log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
+            proc = subprocess.Popen([str(Path(sys.executable).parent / "explorer"), "serve"],
+                                    env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc.log_path = str(tmp_path / f"{name}.log")
+            procs.append(proc)
+            ports.append(port)
+        for proc, port in zip(procs, ports, strict=True):
+            loadtest.wait_until_up(port, proc, 60)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            places = conn.execute(text("SELECT count(*) FROM records WHERE kind = 'place'"))
+            assert places.scalar_one() == len(json.loads(
+                (GEODATA / "places.geojson").read_text())["features"])
+        engine.dispose()
+        for port in ports:
+            assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json()[
+                "status"] == "ok"
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=15)

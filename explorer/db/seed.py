@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,8 +81,24 @@ def seed_bulk(session: Session, features: list[dict], author: str, reason: str) 
     return len(rows)
 
 
+SETUP_LOCK = 720_101  # a PostgreSQL advisory lock id: one process sets up at a time
+
+
 def prepare(engine: Engine, data_dir: Path, areas_file: str | None = None) -> bool:
-    """Migrate to the newest schema; seed an empty database from DATA_DIR. True if seeded."""
+    """Migrate to the newest schema; seed an empty database from DATA_DIR. True if seeded.
+    On PostgreSQL, processes starting together take turns (an advisory lock)."""
+    if engine.dialect.name != "postgresql":
+        return _prepare(engine, data_dir, areas_file)
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SETUP_LOCK})
+        try:
+            return _prepare(engine, data_dir, areas_file)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SETUP_LOCK})
+            lock.commit()
+
+
+def _prepare(engine: Engine, data_dir: Path, areas_file: str | None) -> bool:
     migrate.upgrade(engine)
     with Session(engine) as session:
         if not is_empty(session):
