@@ -88,8 +88,9 @@ SETTINGS: list[Setting] = [
     Setting("COOKIE_SECURE", False,
             "Send session cookies only over HTTPS (set it behind an HTTPS proxy)."),
     Setting("PUBLIC_URL", "",
-            "The site's address for links in e-mails (`explorer remind`); empty: the "
-            "requested host, or http://HOST:PORT outside a request."),
+            "The site's public address (e.g. https://mint.example.org) for links in e-mails; "
+            "password resets and `explorer remind` need it (a request's Host is not "
+            "trusted for them)."),
     Setting("MAIL_SERVER", "", "SMTP host for password resets and reminders (empty: no mail)."),
     Setting("MAIL_PORT", 25, "SMTP port."),
     Setting("MAIL_SECURITY", "none", "SMTP security: none, starttls or ssl."),

@@ -231,3 +231,24 @@ def test_an_offer_moved_by_an_import_moves_for_readers(engine):
     loaded = {f["id"]: f for f in source.load(reference).features}
     assert moved["id"] in {o["id"] for o in loaded[b["id"]]["properties"]["offers"]}
     assert moved["id"] not in {o["id"] for o in loaded[a["id"]]["properties"]["offers"]}
+
+
+def test_a_write_that_lost_the_race_since_its_read_is_a_conflict(engine):
+    """SQLite has no row locks: the version check must be part of the write itself."""
+    pid = bundled()[3]["id"]
+    slow = Session(engine)
+    row = records.get(slow, PLACE, pid)  # read; this session now holds that version
+    seen = row.version
+    with Session(engine) as fast, fast.begin():
+        data = json.loads(records.get(fast, PLACE, pid).data)
+        data["properties"]["name"] = "Schneller"
+        records.publish(fast, PLACE, pid, data, base_version=seen, author="a@x.de")
+    data = json.loads(row.data)
+    data["properties"]["name"] = "Langsamer"
+    with pytest.raises(records.Conflict):
+        records.publish(slow, PLACE, pid, data, base_version=seen, author="b@x.de")
+    slow.rollback()
+    slow.close()
+    with Session(engine) as session:
+        assert json.loads(records.get(session, PLACE, pid).data)["properties"]["name"] == \
+            "Schneller"

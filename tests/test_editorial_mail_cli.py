@@ -32,7 +32,8 @@ def mail_app(db_url, tmp_path, smtp):
                        "STATE_DIR": str(tmp_path / "state"), "DATABASE_URL": db_url,
                        "RELOAD_INTERVAL": 0, "TILE_URL": "", "SECRET_KEY": "k",
                        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port,
-                       "MAIL_FROM": "office@example.org"})
+                       "MAIL_FROM": "office@example.org",
+                       "PUBLIC_URL": "https://mint.example.org"})
 
 
 def test_password_reset_by_mailed_link_works_once(mail_app, smtp):
@@ -44,8 +45,9 @@ def test_password_reset_by_mailed_link_works_once(mail_app, smtp):
     assert unknown.get_data() == known.get_data()  # no hint which addresses exist
     message = box.wait(1)[0]
     assert message["To"] == "editor@example.org" and message["From"] == "office@example.org"
-    link = re.search(r"http://\S+/password/reset/\S+", message.get_payload(decode=True).decode())
-    path = link.group(0).split("localhost", 1)[1]
+    link = re.search(r"https://mint\.example\.org(/password/reset/\S+)",
+                     message.get_payload(decode=True).decode())
+    path = link.group(1)
     new = "a brand new password"
     assert post(client, path, {"password": "short"}).status_code == 400
     assert post(client, path, {"password": new}).status_code == 200
@@ -53,6 +55,34 @@ def test_password_reset_by_mailed_link_works_once(mail_app, smtp):
     assert login(mail_app.test_client(), "editor@example.org").status_code == 401
     assert login(mail_app.test_client(), "editor@example.org", new).status_code == 302
     assert len(box.messages) == 1
+
+
+def test_a_reset_ends_older_sessions(mail_app, smtp):
+    _controller, box = smtp
+    account(mail_app, "editor@example.org", "editor")
+    old = mail_app.test_client()
+    login(old, "editor@example.org")
+    assert old.get("/edit/").status_code == 200
+    client = mail_app.test_client()
+    post(client, "/password/reset", {"email": "editor@example.org"})
+    body = box.wait(1)[0].get_payload(decode=True).decode()
+    path = re.search(r"https://mint\.example\.org(/password/reset/\S+)", body).group(1)
+    post(client, path, {"password": "another long password"})
+    assert old.get("/edit/").status_code == 302  # logged out: back to the login page
+
+
+def test_reset_links_never_take_the_requests_host(mail_app, smtp):
+    _controller, box = smtp
+    mail_app.config["PUBLIC_URL"] = ""
+    account(mail_app, "editor@example.org", "editor")
+    client = mail_app.test_client()
+    evil = {"Host": "evil.example"}
+    form = client.get("/password/reset", headers=evil).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    answer = client.post("/password/reset", headers=evil,
+                         data={"email": "editor@example.org", "csrf_token": token})
+    assert answer.status_code == 200 and "unterwegs" in answer.get_data(as_text=True)
+    assert box.wait(1, timeout=1) == []  # nothing sent without a configured address
 
 
 def run(args: list[str], env: dict, input: str | None = None) -> subprocess.CompletedProcess:

@@ -261,3 +261,69 @@ def test_admin_adds_accounts_editor_binds_places(app, client):
     provider = app.test_client()
     login(provider, "neu@example.org")
     assert provider.get(f"/edit/place/{PLACE['id']}").status_code == 200
+
+
+def test_login_redirects_only_to_this_site(app, client):
+    account(app, "editor@example.org", "editor")
+    for target in ("//evil.example/", "/\t/evil.example", "https://evil.example/",
+                   "/\\evil.example", "/x\r\nSet-Cookie: a=b"):
+        answer = post(client, "/login?next=x", {"email": "editor@example.org",
+                                                "password": PASSWORD, "next": target})
+        assert answer.status_code == 302
+        assert answer.headers["Location"].startswith("/edit/"), target
+        client.post("/logout", data={"csrf_token": csrf(client, "/edit/")})
+
+
+def test_a_submission_is_decided_once(app, client):
+    post(client, "/suggest", offer_suggestion(), "/suggest")
+    sub = submissions(app)[-1]
+    account(app, "a@example.org", "editor")
+    first = app.test_client()
+    login(first, "a@example.org")
+    token = csrf(first, f"/edit/submission/{sub.id}")
+    assert first.post(f"/edit/submission/{sub.id}/approve",
+                      data={"csrf_token": token}).status_code == 302
+    late = first.post(f"/edit/submission/{sub.id}/reject",
+                      data={"csrf_token": token, "reason": "zu spät"})
+    assert late.status_code == 400
+    assert submissions(app)[-1].state == "approved"
+
+
+def test_a_taken_offer_id_is_never_overwritten_by_an_approval(app, client):
+    post(client, "/suggest", offer_suggestion(), "/suggest")
+    sub = submissions(app)[-1]
+    taken = OTHER["properties"]["offers"][0]["id"]
+    with Session(app.extensions["db"]) as session, session.begin():
+        row = session.get(Submission, sub.id)
+        row.target_id = taken  # the id of another place's offer
+        data = json.loads(row.data)
+        data["id"] = taken
+        row.data = json.dumps(data)
+    account(app, "editor@example.org", "editor")
+    editor = app.test_client()
+    login(editor, "editor@example.org")
+    answer = post(editor, f"/edit/submission/{sub.id}/approve", {}, f"/edit/submission/{sub.id}")
+    assert answer.status_code == 400 and "ist schon vergeben" in answer.get_data(as_text=True)
+    app.extensions["store"].reload()
+    other = app.test_client().get(f"/api/offers/{taken}").get_json()
+    assert other["properties"]["title"] == OTHER["properties"]["offers"][0]["title"]["de"]
+
+
+def test_provider_reopens_the_draft_of_a_new_offer(app, client):
+    account(app, "provider@example.org", "provider", (PLACE["id"],))
+    login(client, "provider@example.org")
+    fields = {"id": "neues-angebot-test", "title_de": "Neues Angebot", "topics": ["physik"],
+              "groups": ["sek1"], "format": "workshop", "cost": "unknown", "status": "active",
+              "source_url": "https://example.org/neu", "version": "0", "action": "draft"}
+    assert post(client, f"/edit/place/{PLACE['id']}/new-offer", fields).status_code == 302
+    again = client.get("/edit/offer/neues-angebot-test")
+    assert again.status_code == 200 and "Neues Angebot" in again.get_data(as_text=True)
+    changed = {**fields, "title_de": "Neues Angebot, verbessert", "action": "submit"}
+    changed.pop("id")
+    assert post(client, "/edit/offer/neues-angebot-test", changed).status_code == 302
+    drafts = [s for s in submissions(app) if s.target_id == "neues-angebot-test"]
+    assert len(drafts) == 1 and drafts[0].state == "submitted"
+    stranger = app.test_client()
+    account(app, "other@example.org", "provider", (OTHER["id"],))
+    login(stranger, "other@example.org")
+    assert stranger.get("/edit/offer/neues-angebot-test").status_code in (403, 404)

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .models import OFFER, PLACE, DataState, Record, Revision, utcnow
@@ -116,20 +117,34 @@ def publish(session: Session, kind: str, record_id: str, data: dict, *, base_ver
         return None
     seq = bump_version(session)
     now = utcnow()
+    text = dumps(data)
     if row is None:
         position = 0
         if kind == OFFER:
             position = 1 + max((r.position for r in offers_of(session, place_id or "")),
                                default=-1)
-        row = Record(kind=kind, id=record_id, place_id=place_id if kind == OFFER else None,
-                     position=position, data=dumps(data), version=1, seq=seq,
-                     changed_at=now, changed_by=author)
-        session.add(row)
+        session.add(Record(kind=kind, id=record_id,
+                           place_id=place_id if kind == OFFER else None, position=position,
+                           data=text, version=1, seq=seq, changed_at=now, changed_by=author))
+        try:
+            session.flush()
+        except IntegrityError:  # created meanwhile by someone else
+            raise Conflict(kind, record_id, base_version, None) from None
+        version = 1
     else:
-        row.data, row.version, row.seq = dumps(data), row.version + 1, seq
-        row.changed_at, row.changed_by = now, author
-    revision = Revision(kind=kind, record_id=record_id, version=row.version,
-                        data=row.data, changes=dumps(diff), author=author, reason=reason,
+        # The version check is part of the write: SQLite has no row lock, so a save that
+        # lost a race between our read and this statement changes no row and is a conflict.
+        version = found + 1
+        done = session.execute(
+            update(Record).where(Record.kind == kind, Record.id == record_id,
+                                 Record.version == found)
+            .values(data=text, version=version, seq=seq, changed_at=now, changed_by=author)
+            .execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            raise Conflict(kind, record_id, base_version, None)
+        session.expire(row)
+    revision = Revision(kind=kind, record_id=record_id, version=version,
+                        data=text, changes=dumps(diff), author=author, reason=reason,
                         submission_id=submission_id, created_at=now)
     session.add(revision)
     session.flush()
@@ -157,7 +172,7 @@ def publish_feature(session: Session, feature: dict, *, author: str,
     for position, offer in enumerate(offers):  # keep the file's order of offers
         row = get(session, OFFER, offer["id"])
         if row.position != position:
-            row.position = position
+            row.position, row.seq = position, bump_version(session)  # readers see the order
     return written
 
 

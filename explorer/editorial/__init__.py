@@ -36,17 +36,22 @@ def init_app(app: Flask) -> None:
     @login.user_loader
     def load_user(user_id: str):
         sessions = app.extensions.get("db_sessions")
-        if sessions is None or not user_id.isdigit():
+        if sessions is None:
+            return None
+        number, _sep, stamp = user_id.partition(":")
+        if not number.isdigit():
             return None
         try:
             with sessions() as session:
-                user = session.get(User, int(user_id))
+                user = session.get(User, int(number))
         except DBAPIError:
             # Anonymous for the rest of this request (so the error page can be drawn);
             # the error itself answers 503 through the handler below.
             g._login_user = login.anonymous_user()
             raise
-        return CurrentUser(user) if user is not None and user.active else None
+        if user is None or not user.active or CurrentUser(user).id != user_id:
+            return None  # gone, deactivated, or the password changed since this login
+        return CurrentUser(user)
 
     from . import views_auth, views_desk, views_review, views_suggest, views_users
     from .web import EditingDisabled, notice
@@ -58,8 +63,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Invalid)
     def invalid(exc):
-        return notice("not_found" if not exc.problems else "errors",
-                      404 if not exc.problems else 400)
+        if not exc.problems:
+            return notice("not_found", 404)
+        return notice("errors", 400, problems=[f"{p.field}: {p.message}" for p in
+                                               exc.problems])
 
     @app.errorhandler(EditingDisabled)
     def disabled(exc):

@@ -32,7 +32,9 @@ class CurrentUser(UserMixin):
 
     def __init__(self, user: User):
         self.row = user
-        self.id = str(user.id)
+        self.user_id = user.id
+        # The session names the password too: a reset ends every older login.
+        self.id = f"{user.id}:{user.password_hash[-12:]}"
         self.email, self.role = user.email, user.role
 
     @property

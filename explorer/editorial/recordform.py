@@ -204,10 +204,15 @@ def offer_from_form(form, base: dict | None, record_id: str) -> tuple[dict, Form
     data["booking"] = booking if any(booking.values()) else None
     data["group_booking"] = {"yes": True, "no": False}.get(form.get("group_booking") or "")
     raw_when = (form.get("when") or "").strip()
+    if len(raw_when) > MAX_TEXT:
+        errors.add("when", f"is longer than {MAX_TEXT} characters")
+        raw_when = ""
     try:
         data["when"] = json.loads(raw_when) if raw_when else None
     except json.JSONDecodeError as exc:
         errors.add("when", f"is not valid JSON (line {exc.lineno}, column {exc.colno})")
+    except RecursionError:
+        errors.add("when", "is nested too deeply")
     data["status"] = _text(form, "status", errors) or "active"
     data["ended_on"] = _text(form, "ended_on", errors)
     source = data.get("source") or {}

@@ -57,8 +57,6 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "Reset your password – STEM learning places Bochum"),
     "reset_body": ("Mit diesem Link setzen Sie Ihr Passwort neu (eine Stunde gültig):",
                    "Use this link to set a new password (valid for one hour):"),
-    "mail_failed": ("Die E-Mail konnte nicht gesendet werden. Bitte später erneut versuchen.",
-                    "The e-mail could not be sent. Please try again later."),
     "dashboard": ("Redaktion", "Editorial desk"),
     "my_places": ("Meine Lernorte", "My places"),
     "my_submissions": ("Meine Einreichungen", "My submissions"),

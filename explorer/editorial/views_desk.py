@@ -102,34 +102,51 @@ def parse(kind: str, base: dict | None, record_id: str | None, place_id: str | N
     return record_id, data, errors
 
 
-def save(kind: str, record_id: str | None, place_id: str | None):
-    """POST of a record form: validate, then publish (editor) or keep as draft (provider)."""
-    session, user = db(), account()
+def owner_of(kind: str, record_id: str | None, place_id: str | None) -> str | None:
+    """The place a record belongs to; for a provider's unpublished new record, the place
+    of their draft of it."""
+    session = db()
     owner = workflow.owning_place(session, kind, record_id, place_id)
+    if owner is None and record_id:
+        draft = workflow.own_draft(session, account(), kind, record_id)
+        owner = draft.place_id if draft is not None else None
+    return owner
+
+
+def checker():
+    """explorer check's rules for one record, as the workflow calls them."""
+    snap = snapshot()
+    return lambda kind, rid, data, pid: workflow.problems_for(
+        db(), kind, rid, data, pid, snap.taxonomy, snap.dataset.holidays)
+
+
+def save(kind: str, record_id: str | None, place_id: str | None,
+         submission: Submission | None = None):
+    """POST of a record form: validate, then publish (editor; with ``submission``, as its
+    decision) or keep as a draft (provider)."""
+    session, user = db(), account()
+    owner = owner_of(kind, record_id, place_id)
     workflow.require_edit(session, user, owner)
     row = records.get(session, kind, record_id) if record_id else None
     base = json.loads(row.data) if row else None
-    version = int(request.form.get("version") or 0)
-    record_id_new, data, errors = parse(kind, base, record_id, place_id)
-    submission = request.form.get("submission", type=int)
+    version = request.form.get("version", 0, type=int)  # garbage -> 0 -> a conflict page
+    record_id_new, data, errors = parse(kind, base, record_id, owner)
+    sub_id = submission.id if submission is not None else None
     if errors:
-        return render_form(kind, record_id, place_id, form_values(kind), version, 400,
-                           errors, submission)
+        return render_form(kind, record_id, owner, form_values(kind), version, 400,
+                           errors, sub_id)
     action = request.form.get("action", "draft")
     reason = (request.form.get("reason") or "").strip()[:2000] or None
     try:
-        if current_user.is_editor and submission:
-            sub = session.get(Submission, submission)
-            if sub is None:
-                return notice("not_found", 404)
-            if sub.data is None:  # a report: publish the edit, close the report
-                records.publish(session, kind, record_id_new, data, base_version=version,
-                                author=user.email, reason=reason or sub.message,
-                                place_id=owner, submission_id=sub.id)
-                workflow.close(sub, user, "approved", None)
-            else:
-                sub.base_version = version
-                workflow.approve(session, user, sub, data=data, reason=reason)
+        if submission is not None and submission.data is None:
+            # a report: publish the edited record, which closes the report
+            records.publish(session, kind, record_id_new, data, base_version=version,
+                            author=user.email, reason=reason or submission.message,
+                            place_id=owner, submission_id=submission.id)
+            workflow.close(session, submission, user, "approved", None)
+        elif submission is not None:
+            submission.base_version, submission.target_id = version, record_id_new
+            workflow.approve(session, user, submission, data=data, reason=reason)
         elif current_user.is_editor:
             records.publish(session, kind, record_id_new, data, base_version=version,
                             author=user.email, reason=reason, place_id=owner)
@@ -139,7 +156,11 @@ def save(kind: str, record_id: str | None, place_id: str | None):
                                 submit=action == "submit")
     except workflow.Conflict:
         session.rollback()
-        return conflict_page(kind, record_id_new, owner, data, submission)
+        if row is None:  # a new record whose id was taken meanwhile: never overwrite it
+            errors.add("id", f"{record_id_new!r} is used already")
+            return render_form(kind, record_id, owner, form_values(kind), version, 400,
+                               errors, sub_id)
+        return conflict_page(kind, record_id_new, owner, data, sub_id)
     session.commit()
     return redirect(url_for("desk.dashboard", lang=lang(), saved=1))
 
@@ -156,20 +177,16 @@ def conflict_page(kind: str, record_id: str, place_id: str | None, mine: dict,
 
 def edit(kind: str, record_id: str | None, place_id: str | None):
     session, user = db(), account()
-    owner = workflow.owning_place(session, kind, record_id, place_id)
+    owner = owner_of(kind, record_id, place_id)
     workflow.require_edit(session, user, owner)
     if request.method == "POST":
         return save(kind, record_id, place_id)
     row = records.get(session, kind, record_id) if record_id else None
-    if record_id and row is None:
+    draft = workflow.own_draft(session, user, kind, record_id) if record_id else None
+    if record_id and row is None and draft is None:
         return notice("not_found", 404)
-    data = json.loads(row.data) if row else None
-    draft = session.execute(select(Submission).where(
-        Submission.user_id == user.id, Submission.target_id == record_id,
-        Submission.kind == kind, Submission.state == "draft")).scalar_one_or_none() \
-        if record_id else None
-    if draft is not None:
-        data = json.loads(draft.data)
+    data = json.loads(draft.data) if draft is not None else (
+        json.loads(row.data) if row else None)
     return render_form(kind, record_id, owner, recordform.values_of(kind, data),
                        draft.base_version if draft else (row.version if row else 0))
 
@@ -206,7 +223,11 @@ def confirm(kind: str, record_id: str):
     if kind not in (PLACE, OFFER):
         return notice("not_found", 404)
     session = db()
-    workflow.confirm(session, account(), kind, record_id)
+    try:
+        workflow.confirm(session, account(), kind, record_id)
+    except workflow.Conflict:
+        session.rollback()
+        return notice("conflict_text", 409)
     session.commit()
     return redirect(url_for("desk.dashboard", lang=lang(), confirmed=1))
 
@@ -227,7 +248,11 @@ def history(kind: str, record_id: str):
 @editor_required
 def restore(revision_id: int):
     session = db()
-    revision = workflow.restore(session, account(), revision_id)
+    try:
+        revision = workflow.restore(session, account(), revision_id, check=checker())
+    except workflow.Conflict:
+        session.rollback()
+        return notice("conflict_text", 409)
     session.commit()
     old = session.get(Revision, revision_id)
     target = revision or old

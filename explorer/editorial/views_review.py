@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..db import records
 from ..db.models import OFFER, PLACE, Submission
 from . import recordform, workflow
-from .views_desk import FIELDS, conflict_page, render_form, save
+from .views_desk import FIELDS, checker, conflict_page, render_form, save
 from .web import account, db, editor_required, lang, notice, page
 
 bp = Blueprint("review", __name__, url_prefix="/edit/submission")
@@ -21,7 +21,7 @@ def visible(sub: Submission | None) -> Submission:
     """Editors see every submission, a provider only their own."""
     if sub is None:
         raise workflow.Invalid([])
-    if not current_user.is_editor and sub.user_id != int(current_user.id):
+    if not current_user.is_editor and sub.user_id != current_user.user_id:
         raise workflow.Denied("not your submission")
     return sub
 
@@ -48,7 +48,7 @@ def approve(sub_id: int):
     session = db()
     sub = visible(session.get(Submission, sub_id))
     try:
-        workflow.approve(session, account(), sub)
+        workflow.approve(session, account(), sub, check=checker())
     except workflow.Conflict:
         session.rollback()
         return conflict_page(sub.kind, sub.target_id, sub.place_id, json.loads(sub.data),
@@ -95,7 +95,7 @@ def edit_then_approve(sub_id: int):
     target = sub.target_id if sub.kind != "report" else (sub.target_id or sub.place_id)
     row = records.get(session, kind, target) if target else None
     if request.method == "POST":
-        return save(kind, target if row else None, sub.place_id)
+        return save(kind, target if row else None, sub.place_id, sub)
     data = json.loads(sub.data) if sub.data else (json.loads(row.data) if row else None)
     values = recordform.values_of(kind, data)
     if row is None and data:

@@ -21,7 +21,8 @@ from .web import db, lang, page, snapshot, taxonomy_choices
 
 bp = Blueprint("suggest", __name__)
 WHATS = ("offer", "report", "place")
-LIMITS = {"title": 200, "description": 2000, "message": 2000, "link": 500, "contact": 254}
+LIMITS = {"title": 200, "description": 2000, "message": 2000, "link": 500, "contact": 254,
+          "place": 160, "offer": 160}
 
 
 def suggest_limit() -> str:
@@ -116,7 +117,8 @@ def suggest():
         if what == "place":
             note = f"{values['title']}\n{values['link']}\n\n{note}"
         target = values["offer"] if values["offer"] in snap.offer_positions else None
-        sub = workflow.suggest(session, kind="report", place_id=values["place"] or None,
+        place = values["place"] if what == "report" else None  # a new place has none yet
+        sub = workflow.suggest(session, kind="report", place_id=place,
                                target_id=target, data=None, message=note,
                                contact=values["contact"])
     session.commit()

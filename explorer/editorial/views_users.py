@@ -55,10 +55,10 @@ def set_role(user_id: int):
     role = request.form.get("role")
     if user is None or role not in ROLES:
         return listing(400, {"role": [f"role {role!r} is not one of {', '.join(ROLES)}"]})
-    if user.id == int(current_user.id) and role != "admin":
+    if user.id == current_user.user_id and role != "admin":
         return listing(400, {"role": ["an admin cannot take away their own admin role"]})
     user.role = role
-    user.active = request.form.get("active") == "1" or user.id == int(current_user.id)
+    user.active = request.form.get("active") == "1" or user.id == current_user.user_id
     session.commit()
     return redirect(url_for("users.index", lang=lang()))
 

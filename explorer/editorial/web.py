@@ -34,7 +34,7 @@ def db() -> Session:
 
 def account() -> User:
     """The logged-in account's row, loaded in this request's session."""
-    user = db().get(User, int(current_user.id))
+    user = db().get(User, current_user.user_id)
     if user is None or not user.active:
         abort(403)
     return user

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import records
@@ -102,9 +102,7 @@ def save_draft(session: Session, user: User, *, kind: str, record_id: str,
     """A provider's edit: kept as their draft (one open draft per record) until submitted."""
     owner = owning_place(session, kind, record_id, place_id)
     require_edit(session, user, owner)
-    sub = session.execute(select(Submission).where(
-        Submission.user_id == user.id, Submission.kind == kind,
-        Submission.target_id == record_id, Submission.state == "draft")).scalar_one_or_none()
+    sub = own_draft(session, user, kind, record_id)
     if sub is None:
         sub = Submission(kind=kind, target_id=record_id, user_id=user.id, token=new_token(),
                          state="draft")
@@ -115,18 +113,29 @@ def save_draft(session: Session, user: User, *, kind: str, record_id: str,
     return sub
 
 
+def own_draft(session: Session, user: User, kind: str, record_id: str) -> Submission | None:
+    """The account's open draft of a record (the newest, should a double click have made
+    two)."""
+    return session.execute(select(Submission).where(
+        Submission.user_id == user.id, Submission.kind == kind,
+        Submission.target_id == record_id, Submission.state == "draft")
+        .order_by(Submission.id.desc())).scalars().first()
+
+
 def submit(session: Session, user: User, sub: Submission) -> None:
     if sub.user_id != user.id:
         raise Denied("not your draft")
+    require_edit(session, user, sub.place_id)  # still bound to the place
     if sub.state != "draft":
         raise Invalid([Problem("form", str(sub.id), "state", f"is {sub.state}, not a draft")])
     sub.state, sub.updated_at = "submitted", utcnow()
 
 
 def approve(session: Session, editor: User, sub: Submission, data: dict | None = None,
-            reason: str | None = None) -> Revision | None:
+            reason: str | None = None, check=None) -> Revision | None:
     """Publish a submission (optionally as edited by the editor) and close it; raises
-    Conflict when the record changed since the submission was based on it."""
+    Conflict when the record changed since the submission was based on it, Invalid when
+    ``check(kind, id, data, place_id)`` finds problems (the rules of explorer check)."""
     if editor.role not in ("editor", "admin"):
         raise Denied("only editors approve")
     if sub.state != "submitted":
@@ -136,19 +145,37 @@ def approve(session: Session, editor: User, sub: Submission, data: dict | None =
         raise Invalid([Problem("form", str(sub.id), "data", "a report has no record to "
                                "publish: edit the record, then close the report")])
     kind = sub.kind
+    row = records.get(session, kind, sub.target_id)
+    if row is not None and kind == OFFER and row.place_id != sub.place_id:
+        raise Invalid([Problem("form", sub.target_id, "place", f"the offer id is used by "
+                               f"place {row.place_id!r}; give the new offer another id")])
     base = sub.base_version
     if base is None:  # a visitor's suggestion: based on what is published now
-        row = records.get(session, kind, sub.target_id)
         base = row.version if row else 0
+    if base == 0 and row is not None:
+        raise Invalid([Problem("form", sub.target_id, "id", "is used already")])
+    if check is not None:
+        problems = check(kind, sub.target_id, payload, sub.place_id)
+        if problems:
+            raise Invalid(problems)
     revision = records.publish(session, kind, sub.target_id, payload, base_version=base,
                                author=editor.email, reason=reason or sub.message,
                                place_id=sub.place_id, submission_id=sub.id)
-    close(sub, editor, "approved", None)
+    close(session, sub, editor, "approved", None)
     return revision
 
 
-def close(sub: Submission, editor: User, state: str, reason: str | None) -> None:
-    sub.state, sub.reason, sub.reviewed_by, sub.updated_at = state, reason, editor.email, utcnow()
+def close(session: Session, sub: Submission, editor: User, state: str,
+          reason: str | None) -> None:
+    """Decide a submission once: a second decision (two editors at once) is refused, and
+    its transaction (with any publish in it) rolls back."""
+    done = session.execute(
+        update(Submission).where(Submission.id == sub.id, Submission.state == "submitted")
+        .values(state=state, reason=reason, reviewed_by=editor.email, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise Invalid([Problem("form", str(sub.id), "state", "was decided meanwhile")])
+    session.expire(sub)
 
 
 def reject(session: Session, editor: User, sub: Submission, reason: str) -> None:
@@ -156,7 +183,7 @@ def reject(session: Session, editor: User, sub: Submission, reason: str) -> None
         raise Denied("only editors reject")
     if not reason.strip():
         raise Invalid([Problem("form", str(sub.id), "reason", "must be a non-empty text")])
-    close(sub, editor, "rejected", reason.strip())
+    close(session, sub, editor, "rejected", reason.strip())
 
 
 def confirm(session: Session, user: User, kind: str, record_id: str,
@@ -176,13 +203,19 @@ def confirm(session: Session, user: User, kind: str, record_id: str,
                            author=user.email, reason="still correct", place_id=row.place_id)
 
 
-def restore(session: Session, editor: User, revision_id: int) -> Revision | None:
+def restore(session: Session, editor: User, revision_id: int,
+            check=None) -> Revision | None:
     if editor.role not in ("editor", "admin"):
         raise Denied("only editors restore")
     old = session.get(Revision, revision_id)
     if old is None:
         raise Invalid([Problem("form", str(revision_id), "revision", "no such revision")])
     row = records.get(session, old.kind, old.record_id)
+    if check is not None:
+        problems = check(old.kind, old.record_id, json.loads(old.data),
+                         row.place_id if row else None)
+        if problems:  # e.g. a taxonomy entry that has gone since
+            raise Invalid(problems)
     return records.publish(session, old.kind, old.record_id, json.loads(old.data),
                            base_version=row.version if row else 0, author=editor.email,
                            reason=f"restored revision {old.version}",
