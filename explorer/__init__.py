@@ -51,9 +51,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["store"] = PlaceStore(app.config["DATA_DIR"], app.config["AREAS_FILE"],
                                          app.config["STATE_DIR"], source)
 
-    if app.config["RELOAD_INTERVAL"] > 0 and not app.testing:
-        start_watcher(app.extensions["store"], app.config["RELOAD_INTERVAL"])
-
     from . import editorial
     from .web import api, embed, http, offers, pages, places, planner, warm
 
@@ -67,6 +64,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(planner.bp)
     app.register_blueprint(embed.bp)
+    if app.config["RELOAD_INTERVAL"] > 0 and not app.testing:  # once the swap hook is set
+        start_watcher(app.extensions["store"], app.config["RELOAD_INTERVAL"])
     return app
 
 
