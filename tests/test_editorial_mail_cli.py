@@ -158,3 +158,13 @@ def test_remind_lists_then_mails_each_provider(cli_env, smtp, db_url, tmp_path):
     assert sent.returncode == 0, sent.stderr
     body = box.wait(1)[0].get_payload(decode=True).decode()
     assert f"https://mint.example.org/edit/place/{place}" in body
+
+
+def test_stale_lists_what_needs_a_recheck(cli_env):
+    none_yet = run(["stale", "--months", "1200"], cli_env)
+    assert none_yet.returncode == 0 and none_yet.stdout == ""
+    everything = run(["stale", "--months", "0"], cli_env)
+    lines = everything.stdout.splitlines()
+    features = json.loads((GEODATA / "places.geojson").read_text())["features"]
+    assert len(lines) == len(features) + sum(len(f["properties"]["offers"]) for f in features)
+    assert sorted(lines) == lines  # oldest check first (ISO dates sort as text)

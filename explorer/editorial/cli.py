@@ -144,9 +144,26 @@ def list_users() -> None:
             click.echo(f"{user.email}\t{user.role}\t{'active' if user.active else 'inactive'}")
 
 
+@click.command("stale")
+@click.option("--months", type=click.IntRange(0), default=None,
+              help="Not checked for this many months (default EXPLORER_STALE_MONTHS).")
+def stale_command(months: int | None) -> None:
+    """List the published places and offers that need a re-check, oldest first."""
+    from .workflow import stale
+
+    s = _settings()
+    months = s["STALE_MONTHS"] if months is None else months
+    with Session(_engine(s)) as session:
+        rows = stale(session, months)
+    for kind, rid, place, checked in rows:
+        click.echo(f"{checked or 'never'}\t{kind}\t{rid}\t{place}")
+    click.echo(f"{len(rows)} record(s) not checked for {months} months", err=True)
+
+
 def register(main: click.Group) -> None:
     from .remind import remind
 
+    main.add_command(stale_command)
     main.add_command(db_group)
     main.add_command(export_group)
     main.add_command(users_group)
