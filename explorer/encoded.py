@@ -19,8 +19,9 @@ class Encoded:
     requests. A feature that is the very same object as in the previous snapshot keeps its
     encoded bytes: a publish re-serialises only the places it changed."""
 
-    def __init__(self, served: list[dict], taxonomy: dict, previous: Encoded | None = None,
-                 offer_reused: np.ndarray | None = None):
+    def __init__(self, served: list[dict], taxonomy: dict, offer_reused: np.ndarray,
+                 previous: Encoded | None = None):
+        """``offer_reused``: per offer, its row in the previous snapshot or -1."""
         self._served, self._taxonomy = served, taxonomy
         self._lock = threading.Lock()
         self._parts: dict[tuple[str, str, str], list[bytes]] = {}
@@ -28,7 +29,7 @@ class Encoded:
         self._previous = dict(previous._per) if previous is not None else {}
         self._offer_reused = offer_reused
         self._previous_rows = {k: v for k, v in previous._parts.items() if k[1] == "rows"} \
-            if previous is not None and offer_reused is not None else {}
+            if previous is not None else {}
 
     def _encode(self, feature: dict, lang: str) -> tuple:
         full = geojson.localise(feature, self._taxonomy, lang)
@@ -82,19 +83,11 @@ class Encoded:
             with self._lock:
                 if key not in self._parts:
                     old = self._previous_rows.pop(key, None)
-                    reused = self._offer_reused
-                    if old is None or reused is None:
-                        n = len(reused) if reused is not None else None
-                        values = [derive(j) for j in range(n if n is not None else
-                                                           self._offer_count())]
-                    else:
-                        values = [old[r] if r >= 0 else derive(j)
-                                  for j, r in enumerate(reused.tolist())]
+                    rows = self._offer_reused.tolist()
+                    values = [old[r] if old is not None and r >= 0 else derive(j)
+                              for j, r in enumerate(rows)]
                     self._parts[key] = values
         return self._parts[key]
-
-    def _offer_count(self) -> int:
-        return sum(len(f["properties"].get("offers") or []) for f in self._served)
 
     def cached(self, name: str, build):
         """Any other value derived from the snapshot, built once."""

@@ -202,7 +202,7 @@ class OfferIndex:
     bookable: np.ndarray
     anytime: np.ndarray  # "on request": matches any date span
     calendar: Calendar
-    reused: np.ndarray | None = None  # per offer: its row in the previous index, else -1
+    reused: np.ndarray  # per offer: its row in the previous index, else -1
 
     @classmethod
     def build(cls, places: list[dict], taxonomy: dict, holidays: Holidays,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +18,6 @@ from ..db.models import OFFER, PLACE, Revision, Submission
 from . import recordform, workflow
 from .web import (
     account,
-    config_value,
     db,
     editor_required,
     lang,
@@ -43,7 +42,7 @@ def dashboard():
     submissions = list(session.execute(select(Submission).where(
         Submission.user_id == user.id).order_by(Submission.updated_at.desc())).scalars())
     context = {"own": own, "submissions": submissions, "names": names}
-    months = config_value("STALE_MONTHS")
+    months = current_app.config["STALE_MONTHS"]
     if current_user.is_editor:
         context["queue"] = list(session.execute(select(Submission).where(
             Submission.state == "submitted").order_by(Submission.created_at)).scalars())

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..db import records
 from ..db.models import OFFER, PLACE, Submission
 from . import recordform, workflow
-from .views_desk import FIELDS, checker, conflict_page, render_form, save
+from .views_desk import checker, conflict_page, render_form, save
 from .web import account, db, editor_required, lang, notice, page
 
 bp = Blueprint("review", __name__, url_prefix="/edit/submission")
@@ -101,5 +101,4 @@ def edit_then_approve(sub_id: int):
     if row is None and data:
         values["id"] = target
     return render_form(kind, target if row else None, sub.place_id, values,
-                       row.version if row else 0, submission=sub.id) \
-        if FIELDS.get(kind) else notice("not_found", 404)
+                       row.version if row else 0, submission=sub.id)

@@ -100,7 +100,3 @@ def taxonomy_choices(section: str, language: str) -> list[tuple[str, str]]:
         return fixed[section]
     entries = snapshot().taxonomy[section]
     return [(k, v.get(language) or v["de"]) for k, v in entries.items()]
-
-
-def config_value(name: str):
-    return current_app.config[name]
