@@ -18,7 +18,9 @@ from .when import TZ, Holidays
 PLACE_TYPES = {"museum": "Museum", "university": "CollegeOrUniversity", "school": "School",
                "school_lab": "EducationalOrganization", "library": "Library", "zoo": "Zoo",
                "planetarium": "Place", "observatory": "Place", "garden": "Place",
-               "makerspace": "EducationalOrganization", "other": "Place"}
+               "makerspace": "EducationalOrganization", "kita": "ChildCare",
+               "club": "Organization", "environment": "EducationalOrganization",
+               "company": "Organization", "other": "Place"}
 MAX_EVENTS = 20
 OPEN_FORMATS = frozenset({"exhibition", "self_guided"})  # their times are opening hours
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]

@@ -1,4 +1,5 @@
-"""Imported layers (schools, day-care centres) kept apart from the curated places.
+"""Imported layers (schools, day-care centres, nature and geo sites) kept apart from the
+curated places.
 
 `explorer import bochum-opendata` writes them to ``STATE_DIR/layers/<name>.geojson``; the
 app shows them as toggleable map layers and the planner uses them as demand points.
@@ -15,7 +16,7 @@ import geopandas as gpd
 
 from .schema import DataError, Problem, in_bochum
 
-LAYER_NAMES = ("schools", "daycare")
+LAYER_NAMES = ("schools", "daycare", "nature")
 LAYER_COLUMNS = ["poi_id", "name", "kind", "categories", "groups", "street", "postcode",
                  "website"]
 

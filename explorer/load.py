@@ -16,6 +16,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import shape
 
+from .districts import BEZIRK_OF
 from .schema import (
     DataError,
     Problem,
@@ -30,6 +31,7 @@ PLACES_FILE = "places.geojson"
 TAXONOMY_FILE = "taxonomy.json"
 AREAS_FILE = "areas.geojson"
 GAZETTEER_FILE = "gazetteer.json"
+GAZETTEER_KINDS = ("stadtteil", "ortsteil", "postcode")
 HOLIDAYS_FILE = "school_holidays.json"
 SYNONYMS_FILE = "synonyms.json"
 
@@ -104,6 +106,13 @@ def validate_gazetteer(entries: Any, file: str) -> list[Problem]:
         record = name if isinstance(name, str) else f"#{i}"
         if not isinstance(name, str) or not name:
             problems.append(Problem(file, record, "name", "must be a non-empty text"))
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        if kind not in GAZETTEER_KINDS:
+            problems.append(Problem(file, record, "kind",
+                                    f"{kind!r} is not one of {', '.join(GAZETTEER_KINDS)}"))
+        elif kind == "stadtteil" and name not in BEZIRK_OF:
+            problems.append(Problem(file, record, "kind", "only the 30 statistical districts "
+                                    "are 'stadtteil'; call a quarter 'ortsteil'"))
         for key in ("lat", "lon"):
             value = entry.get(key) if isinstance(entry, dict) else None
             if not isinstance(value, int | float):

@@ -18,7 +18,7 @@ from . import when as when_mod
 from .schema_offer import grade_ages
 from .when import Holidays
 
-STATUS_CODES = {"active": 0, "paused": 1, "ended": 2}
+STATUS_CODES = {"active": 0, "paused": 1, "ended": 2, "unconfirmed": 3}
 GROUP_AGES = {"kita": (3, 6), "grundschule": (6, 10), "sek1": (10, 16), "sek2": (15, 19),
               "familien": (0, 99), "erwachsene": (18, 99), "lehrkraefte": (18, 99),
               "studieninteressierte": (15, 99)}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .districts import STADTBEZIRKE, stadtteil_problem
 from .schema_offer import check_offer
 from .when import NO_HOLIDAYS, Holidays
 
@@ -24,8 +25,8 @@ LANGS = ("de", "en")
 WHEELCHAIR = {"yes", "limited", "no", None}
 TAXONOMY_SECTIONS = ("topics", "groups", "kinds", "formats", "costs")
 MAX_SECTION = 64
-STADTBEZIRKE = ("Bochum-Mitte", "Wattenscheid", "Bochum-Nord", "Bochum-Ost", "Bochum-Süd",
-                "Bochum-Südwest")
+CITY_DATASETS = ("schools", "daycare_centers", "playgrounds", "natural_monuments",
+                 "defibrillators")
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,40 @@ def _check_point(c: _Checker, geometry: Any) -> None:
         c.add("geometry.coordinates", f"[{lon}, {lat}] is outside Bochum {BOCHUM_BBOX}")
 
 
+def _check_coordinate_source(c: _Checker, source: Any) -> None:
+    if not isinstance(source, dict):
+        c.add("coordinate_source", "must be an object with 'text' (and 'url')")
+        return
+    c.text(source, "text", "coordinate_source.text")
+    c.url(source.get("url"), "coordinate_source.url")
+    ref = source.get("city_ref")
+    if ref is not None and (not isinstance(ref, dict)
+                            or not known(ref.get("dataset"), CITY_DATASETS)
+                            or not isinstance(ref.get("id"), str) or not ref["id"].strip()):
+        c.add("coordinate_source.city_ref",
+              f"must be {{'dataset': one of {', '.join(CITY_DATASETS)}, 'id': text}}")
+
+
+def _check_sources(c: _Checker, sources: Any) -> None:
+    """Every place cites at least one page that supports it, with the day it was read."""
+    if not isinstance(sources, list) or not sources:
+        c.add("sources", "must list at least one {'url', 'read'} (the pages that support "
+                         "the place)")
+        return
+    for i, entry in enumerate(sources):
+        field = f"sources[{i}]"
+        if not isinstance(entry, dict):
+            c.add(field, "must be an object {'url', 'read', 'about'}")
+            continue
+        if not is_http_url(entry.get("url")):
+            c.add(f"{field}.url", f"{entry.get('url')!r} is not an absolute http(s) URL")
+        try:
+            dt.date.fromisoformat(str(entry.get("read")))
+        except ValueError:
+            c.add(f"{field}.read", f"{entry.get('read')!r} is not an ISO date")
+        c.text(entry, "about", f"{field}.about", required=False)
+
+
 def validate_place(feature: Any, file: str, tax: dict, index: int,
                    holidays: Holidays = NO_HOLIDAYS, seen: set | None = None) -> list[Problem]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -171,15 +206,12 @@ def validate_place(feature: Any, file: str, tax: dict, index: int,
             c.add("address.postcode", f"{address.get('postcode')!r} is not a 5-digit postcode")
         if address.get("city") != "Bochum":
             c.add("address.city", f"{address.get('city')!r} is not 'Bochum'")
-    c.text(props, "stadtteil", "stadtteil", required=False)
     if not known(props.get("stadtbezirk"), STADTBEZIRKE):
         c.add("stadtbezirk", f"{props.get('stadtbezirk')!r} is not one of {STADTBEZIRKE}")
-    source = props.get("coordinate_source")
-    if not isinstance(source, dict):
-        c.add("coordinate_source", "must be an object with 'text' (and 'url')")
-    else:
-        c.text(source, "text", "coordinate_source.text")
-        c.url(source.get("url"), "coordinate_source.url")
+    elif problem := stadtteil_problem(props.get("stadtteil"), props["stadtbezirk"]):
+        c.add("stadtteil", problem)
+    _check_coordinate_source(c, props.get("coordinate_source"))
+    _check_sources(c, props.get("sources"))
     c.url(props.get("website"), "website")
     c.labels(props, "description", "description")
     for derived in ("topics", "groups"):

@@ -13,7 +13,7 @@ from typing import Any
 from . import when as when_mod
 from .when import Holidays, WhenError
 
-STATUSES = ("active", "paused", "ended")
+STATUSES = ("active", "unconfirmed", "paused", "ended")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/-]{4,30}$")
@@ -80,14 +80,18 @@ def check_offer(c, offer: Any, i: int, tax: dict, holidays: Holidays, seen: set)
             c.add(f"{field}.ended_on", exc.message)
         if status != "ended":
             c.add(f"{field}.ended_on", "is set but status is not 'ended'")
+    elif status == "ended":
+        c.add(f"{field}.ended_on", "an ended offer says since when (ISO date; the first of "
+                                   "the month or year when only that is known)")
     try:
         when_mod.check(offer.get("when"), holidays)
     except WhenError as exc:
         c.add(f"{field}.when.{exc.field}", exc.message)
     source = offer.get("source")
-    if source is not None and (not isinstance(source, dict) or "url" not in source):
-        c.add(f"{field}.source", "must be an object with 'url' (and 'checked')")
-    elif source is not None:
+    if not isinstance(source, dict) or not source.get("url"):
+        c.add(f"{field}.source", "every offer cites the page that supports it: "
+                                 "{'url', 'checked'}")
+    else:
         c.url(source.get("url"), f"{field}.source.url")
 
 

@@ -244,6 +244,7 @@ def offer(rng: random.Random, kind: str, topics: list[str], groups: list[str], o
         "booking": {"url": website + "/anmeldung"} if rng.random() < 0.4 else None,
         "when": when(rng),
         "status": status,
+        "ended_on": "2026-06-30" if status == "ended" else None,
         "source": {"url": website, "checked": "2026-11-24"},
     }
 
@@ -282,6 +283,8 @@ def place(rng: random.Random, i: int, districts: list[dict], postcodes: list[dic
                 "url": None,
                 "obtained": "2026-11-24",
             },
+            "sources": [{"url": website, "read": "2026-11-24",
+                         "about": "synthetic benchmark record"}],
             "website": website,
             "description": description(rng, where, topics[0]),
             "offers": [offer(rng, kind, topics, groups, f"{pid}-o{k}", website, formats)

@@ -30,13 +30,15 @@ def active_offers(feature: dict) -> list[dict]:
 
 
 def served_by_default(places: list[dict]) -> list[dict]:
-    """Places with at least one active offer: what ``/api/places`` lists unfiltered."""
-    return [f for f in places if active_offers(f)]
+    """Geocoded places with at least one active offer: what ``/api/places`` lists
+    unfiltered (a place still to be geocoded is kept in the data but not served)."""
+    return [f for f in places if f.get("geometry") and active_offers(f)]
 
 
 def with_offer(places: list[dict], predicate) -> list[dict]:
-    """Places with an active offer for which ``predicate(offer)`` holds."""
-    return [f for f in places if any(predicate(o) for o in active_offers(f))]
+    """Served places with an active offer for which ``predicate(offer)`` holds."""
+    return [f for f in places if f.get("geometry")
+            and any(predicate(o) for o in active_offers(f))]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ PAYLOADS = {
     "name": '"><svg onload=alert(1)>',
     "description": "<img src=x onerror=alert(2)><script>alert(3)</script>",
     "offer": "javascript:alert(4) as a title",
-    "stadtteil": "</script><script>alert(5)</script>",
+    "street": "</script><script>alert(5)</script>",
 }
 
 
@@ -28,7 +28,7 @@ def hostile_server(data_dir, app_config):
     props["name"] = PAYLOADS["name"]
     props["description"] = {"de": PAYLOADS["description"], "en": PAYLOADS["description"]}
     props["offers"][0]["title"] = {"de": PAYLOADS["offer"]}
-    props["stadtteil"] = PAYLOADS["stadtteil"]
+    props["address"]["street"] = PAYLOADS["street"]
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     with LiveServer(create_app({**app_config, "DATA_DIR": str(data_dir)})) as server:
         yield server
@@ -65,6 +65,8 @@ def test_imported_layers_are_toggleable_on_the_map(page, app_config, tmp_path):
         page.wait_for_function("() => document.body.dataset.layerSchools === '236'")
         page.check("input[data-layer=daycare]")
         page.wait_for_function("() => document.body.dataset.layerDaycare === '193'")
+        page.check("input[data-layer=nature]")
+        page.wait_for_function("() => document.body.dataset.layerNature === '14'")
         curated = page.evaluate("() => document.body.dataset.markers")
         places = json.loads((Path(app_config["DATA_DIR"]) / "places.geojson")
                             .read_text(encoding="utf-8"))["features"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import served_by_default
 from editorial_helpers import PASSWORD, account
 from sqlalchemy.orm import Session
 
@@ -80,7 +81,8 @@ def test_a_change_through_one_process_is_served_by_both(pg_url, tmp_path):
     app = create_app({"TESTING": True, "DATA_DIR": str(GEODATA), "DATABASE_URL": pg_url,
                       "STATE_DIR": str(tmp_path / "c"), "RELOAD_INTERVAL": 0, "TILE_URL": ""})
     account(app, "editor@example.org", "editor")
-    feature = json.loads((GEODATA / "places.geojson").read_text())["features"][4]
+    feature = served_by_default(json.loads((GEODATA / "places.geojson").read_text())[
+        "features"])[4]
     with two_servers(pg_url, tmp_path) as (a, b):
         http = editor_session(a)
         saved = post(http, a, f"/edit/place/{feature['id']}",
@@ -98,7 +100,8 @@ def test_database_outage_keeps_reads_and_fails_writes_clearly(pg_url, pg_cluster
     with Session(app.extensions["db"]):
         pass
     app.extensions["db"].dispose()
-    feature = json.loads((GEODATA / "places.geojson").read_text())["features"][5]
+    feature = served_by_default(json.loads((GEODATA / "places.geojson").read_text())[
+        "features"])[5]
     with two_servers(pg_url, tmp_path) as (a, b):
         http = editor_session(a)
         form_token = TOKEN.search(http.get(f"{a}/edit/place/{feature['id']}").text).group(1)

@@ -14,7 +14,7 @@ from explorer.schema import DataError, Problem, validate_place, validate_places
 from tests.conftest import GEODATA
 
 APP = create_app({"TESTING": True, "RELOAD_INTERVAL": 0, "TILE_URL": "",
-                  "STATE_DIR": "/nonexistent-state"})
+                  "STATE_DIR": "/nonexistent-state", "DATABASE_URL": "none"})
 DATA = load_dataset(GEODATA)
 TAX = DATA.taxonomy
 SIDE_FILES = ["taxonomy.json", "areas.geojson", "gazetteer.json", "school_holidays.json",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GEODATA
+from tests.conftest import GEODATA, served_by_default
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import loadtest  # noqa: E402
@@ -83,7 +83,7 @@ def test_invalid_record_at_reload_is_named_and_logged(served_copy):
     data, host, proc = served_copy
     places = data / "places.geojson"
     doc = json.loads(places.read_text(encoding="utf-8"))
-    victim = doc["features"][7]
+    victim = served_by_default(doc["features"])[7]
     victim["properties"]["offers"][0]["groups"] = ["rentner"]
     replace(places, json.dumps(doc, ensure_ascii=False))
     assert wait_for(lambda: get_json(host, "/healthz")[1]["status"] == "degraded")

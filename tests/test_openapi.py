@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, settings
 from explorer import create_app
 
 APP = create_app({"TESTING": True, "RELOAD_INTERVAL": 0, "TILE_URL": "",
-                  "COVERAGE_RATE_LIMIT": 0, "STATE_DIR": "/nonexistent-state"})
+                  "COVERAGE_RATE_LIMIT": 0, "STATE_DIR": "/nonexistent-state",
+                  "DATABASE_URL": "none"})
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)
 
 

@@ -22,6 +22,7 @@ from explorer.layers import LAYER_COLUMNS, load_layer
 from explorer.schema import in_bochum
 
 SCHOOLS, DAYCARE = "bochum_schools.csv", "bochum_daycare_centers.csv"
+PLAYGROUNDS, MONUMENTS = "bochum_playgrounds.csv", "bochum_natural_monuments.csv"
 FOLDERS = {SCHOOLS: "schools", DAYCARE: "daycare_centers"}
 
 
@@ -135,8 +136,10 @@ def test_known_places_within_2m_of_independent_conversion(tmp_path: Path,
         assert metres(lon, lat, *expected) < 2.0, (poi, lon, lat, expected)
     # The curated record says it took RUB's coordinate from poi_id 282.
     curated = json.loads((GEODATA / "places.geojson").read_text(encoding="utf-8"))
-    krupp = next(f for f in curated["features"] if f["id"] == "alfried-krupp-schuelerlabor")
-    assert metres(*krupp["geometry"]["coordinates"],
+    rub = next(f for f in curated["features"] if f["id"] == "ruhr-universitaet-bochum")
+    assert rub["properties"]["coordinate_source"]["city_ref"] == {"dataset": "schools",
+                                                                  "id": "282"}
+    assert metres(*rub["geometry"]["coordinates"],
                   *layers["poi-282"]["geometry"]["coordinates"]) < 2.0
 
 
@@ -170,17 +173,56 @@ def test_categories_merged_and_mapped(tmp_path: Path, opendata: Path) -> None:
     assert schools["poi-611755"]["properties"]["website"] == "https://www.sfe.bobi.net"
 
 
+def test_nature_layer_has_the_nature_areas_and_the_geological_monuments(
+        tmp_path: Path, opendata: Path) -> None:
+    assert run(opendata, tmp_path).exit_code == 0
+    nature = features(tmp_path, "nature")
+    areas = {r["poi_id"] for r in read_rows(opendata / PLAYGROUNDS)
+             if r["kategorie"] == "Naturerlebnisflächen"}
+    with (opendata / MONUMENTS).open(encoding="utf-8", newline="") as handle:
+        monuments = list(csv.DictReader(handle))
+    rocks = [m for m in monuments if not any(
+        tree in m["Bezeichnung"] for tree in ("buche", "eiche", "Eibe", "kastanie", "Esche",
+                                              "ulme", "linde", "Buchsbaum"))]
+    kinds = {f["properties"]["kind"] for f in nature.values()}
+    assert kinds == {"nature_area", "geotope"}
+    assert {f["properties"]["poi_id"] for f in nature.values()
+            if f["properties"]["kind"] == "nature_area"} == areas
+    assert len([f for f in nature.values() if f["properties"]["kind"] == "geotope"]) \
+        == len(rocks) == 5
+    klosterbusch = nature["ndm-lp-m-o5"]
+    assert klosterbusch["geometry"]["coordinates"] == [7.271272, 51.440828]
+    assert load_layer(tmp_path / "layers" / "nature.geojson", "nature").frame.shape[0] == 14
+
+
+def test_without_nature_files_the_other_layers_still_import(tmp_path: Path,
+                                                            opendata: Path) -> None:
+    source = tmp_path / "educ"
+    source.mkdir()
+    for name in (SCHOOLS, DAYCARE):
+        shutil.copy(opendata / name, source / name)
+    result = run(source, tmp_path / "state")
+    assert result.exit_code == 0, result.output
+    assert "nature layer skipped, the previous one is kept" in result.output
+    assert not (tmp_path / "state" / "layers" / "nature.geojson").exists()
+    assert (tmp_path / "state" / "layers" / "schools.geojson").exists()
+
+
 def test_url_source_gives_the_same_layers(tmp_path: Path, opendata: Path, http) -> None:
-    for name, folder in FOLDERS.items():
-        http.expect_request(f"/EDUC/{folder}/{name}").respond_with_data(
+    upstream = {**{name: f"/EDUC/{folder}/{name}" for name, folder in FOLDERS.items()},
+                PLAYGROUNDS: f"/EDUC/playgrounds/{PLAYGROUNDS}",
+                MONUMENTS: f"/ENVI/natural_monuments/{MONUMENTS}"}  # a sibling of EDUC
+    for name, path in upstream.items():
+        http.expect_request(path).respond_with_data(
             (opendata / name).read_bytes(), content_type="text/csv; charset=utf-8")
     via_url = run(http.url_for("/EDUC"), tmp_path / "url")
     assert via_url.exit_code == 0, via_url.output
+    assert "WARNING" not in via_url.output
     assert run(opendata, tmp_path / "local").exit_code == 0
-    for layer in ("schools.geojson", "daycare.geojson"):
+    for layer in ("schools.geojson", "daycare.geojson", "nature.geojson"):
         assert (tmp_path / "url" / "layers" / layer).read_bytes() == \
             (tmp_path / "local" / "layers" / layer).read_bytes()
-    assert len(http.log) == 2
+    assert len(http.log) == 4
     assert all(req.headers["User-Agent"].startswith("mint-explorer") for req, _ in http.log)
 
 
@@ -191,7 +233,7 @@ def test_second_run_changes_nothing(tmp_path: Path, opendata: Path) -> None:
     second = run(opendata, tmp_path)
     assert second.exit_code == 0, second.output
     assert "0 added, 0 changed, 0 removed" in second.stdout
-    assert second.stdout.count("0 added, 0 changed, 0 removed") == 2
+    assert second.stdout.count("0 added, 0 changed, 0 removed") == 3
     assert "nothing written" in second.stdout
     assert [(p.read_bytes(), p.stat().st_mtime_ns) for p in paths] == before
 

@@ -202,7 +202,8 @@ def test_demand_from_layers_skips_non_schools_and_merges_duplicates(tmp_path):
 def test_demand_falls_back_to_curated_schools():
     snap = Snapshot.build(load_dataset(GEODATA))
     demand, origin, _ = demand_from(snap)
-    schools = snap.places[snap.places["kind"] == "school"]
+    schools = snap.places[(snap.places["kind"] == "school")
+                          & snap.places["groups"].map(bool)]  # a school stage is known
     assert origin == "places" and set(demand.ids) == set(schools["id"])
     assert "ruhr-universitaet-bochum" not in demand.ids
 

@@ -28,12 +28,12 @@ class Field:
 
 PLACE_FIELDS = [
     Field("name", "text"), Field("kind", "select", "kinds"), Field("street", "text"),
-    Field("postcode", "text"), Field("stadtteil", "text"),
+    Field("postcode", "text"), Field("stadtteil", "select", "stadtteile"),
     Field("stadtbezirk", "select", "stadtbezirke"), Field("lat", "float"),
     Field("lon", "float"), Field("coordinate_text", "text"), Field("coordinate_url", "text"),
     Field("website", "text"), Field("description_de", "area"), Field("description_en", "area"),
     Field("wheelchair", "select", "wheelchair"), Field("transit_stop", "text"),
-    Field("transit_lines", "text"),
+    Field("transit_lines", "text"), Field("source_url", "text"),
 ]
 OFFER_FIELDS = [
     Field("title_de", "text"), Field("title_en", "text"), Field("description_de", "area"),
@@ -52,7 +52,8 @@ PLACE_PATHS = {"address.street": "street", "address.postcode": "postcode",
                "coordinate_source": "coordinate_text", "coordinate_source.text":
                "coordinate_text", "coordinate_source.url": "coordinate_url",
                "description": "description_de", "description.de": "description_de",
-               "description.en": "description_en", "transit": "transit_stop"}
+               "description.en": "description_en", "transit": "transit_stop",
+               "sources": "source_url"}
 OFFER_PATHS = {"title": "title_de", "title.de": "title_de", "title.en": "title_en",
                "description": "description_de", "description.de": "description_de",
                "description.en": "description_en", "booking": "booking_url",
@@ -95,7 +96,8 @@ def values_of(kind: str, data: dict | None) -> dict[str, Any]:
                 "description_de": _label(p.get("description"), "de"),
                 "description_en": _label(p.get("description"), "en"),
                 "wheelchair": p.get("wheelchair"), "transit_stop": transit.get("stop"),
-                "transit_lines": ", ".join(transit.get("lines") or [])}
+                "transit_lines": ", ".join(transit.get("lines") or []),
+                "source_url": ((p.get("sources") or [{}])[-1]).get("url")}
     booking = data.get("booking") or {}
     tri = data.get("group_booking")
     return {"title_de": _label(data.get("title"), "de"),
@@ -178,7 +180,16 @@ def place_from_form(form, base: dict | None, record_id: str) -> tuple[dict, Form
     stop = _text(form, "transit_stop", errors)
     lines = [x.strip() for x in (form.get("transit_lines") or "").split(",") if x.strip()]
     p["transit"] = {"stop": stop, "lines": lines} if stop else None
+    p["sources"] = _with_source(p.get("sources"), _text(form, "source_url", errors))
     return data, errors
+
+
+def _with_source(sources: Any, url: str | None) -> list:
+    """A page given in the form is added (read today) unless the place already cites it."""
+    sources = list(sources) if isinstance(sources, list) else []
+    if url and not any(isinstance(s, dict) and s.get("url") == url for s in sources):
+        sources.append({"url": url, "read": local_today().isoformat()})
+    return sources
 
 
 def offer_from_form(form, base: dict | None, record_id: str) -> tuple[dict, FormErrors]:

@@ -155,14 +155,15 @@ TEXTS: dict[str, tuple[str, str]] = {
                "When (JSON as in geodata/FORMAT.md; empty: unknown)"),
     "f_status": ("Status", "Status"),
     "f_ended_on": ("Beendet am (JJJJ-MM-TT)", "Ended on (YYYY-MM-DD)"),
-    "f_source_url": ("Quelle (Seite, die das Angebot belegt)",
-                     "Source (the page that supports this offer)"),
+    "f_source_url": ("Quelle (Seite, die den Eintrag belegt)",
+                     "Source (the page that supports this record)"),
     "f_notes": ("Notizen für die Redaktion", "Notes for the editors"),
     "f_id": ("Kennung (Kleinbuchstaben, Ziffern, Bindestriche)",
              "Id (lower-case letters, digits, hyphens)"),
     "c_yes": ("ja", "yes"), "c_no": ("nein", "no"), "c_limited": ("eingeschränkt", "limited"),
     "c_unknown": ("unbekannt", "unknown"), "c_active": ("aktiv", "active"),
     "c_paused": ("pausiert", "paused"), "c_ended": ("beendet", "ended"),
+    "c_unconfirmed": ("derzeit nicht bestätigt", "not confirmed recently"),
 }
 
 # Validation messages of explorer check, as the forms show them in German.

@@ -85,15 +85,19 @@ def snapshot():
 
 def taxonomy_choices(section: str, language: str) -> list[tuple[str, str]]:
     """(value, label) for a select: taxonomy sections and the fixed choice lists."""
-    from ..schema import STADTBEZIRKE
+    from ..districts import STADTBEZIRKE, STADTTEILE
 
     t = texts(language)
     fixed = {
         "stadtbezirke": [("", t["c_unknown"])] + [(b, b) for b in STADTBEZIRKE],
+        "stadtteile": [("", t["c_unknown"])] + [(teil, f"{teil} ({bezirk})")
+                                                for bezirk, teile in STADTTEILE.items()
+                                                for teil in teile],
         "wheelchair": [("", t["c_unknown"]), ("yes", t["c_yes"]),
                        ("limited", t["c_limited"]), ("no", t["c_no"])],
         "tristate": [("", t["c_unknown"]), ("yes", t["c_yes"]), ("no", t["c_no"])],
-        "statuses": [("active", t["c_active"]), ("paused", t["c_paused"]),
+        "statuses": [("active", t["c_active"]), ("unconfirmed", t["c_unconfirmed"]),
+                     ("paused", t["c_paused"]),
                      ("ended", t["c_ended"])],
     }
     if section in fixed:

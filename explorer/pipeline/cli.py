@@ -130,7 +130,7 @@ def import_group() -> None:
               help="Seconds per download.")
 def bochum_opendata(source: str | None, dry_run: bool, state_dir: Path | None,
                     timeout: float) -> None:
-    """Schools and day-care centres from the City of Bochum's open data (CC0)."""
+    """Schools, day-care centres and nature/geo sites from the City of Bochum's open data."""
     s = _settings()
     state = Path(state_dir or s["STATE_DIR"])
     try:

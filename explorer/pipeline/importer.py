@@ -1,7 +1,7 @@
-"""``explorer import bochum-opendata``: fetch, build and validate both layers, then write.
+"""``explorer import bochum-opendata``: fetch, build and validate every layer, then write.
 
-Nothing is written until both files were fetched, parsed and validated, so a failed
-download of the second file cannot leave the layers from two different runs side by side.
+Nothing is written until all files were fetched, parsed and validated, so a failed
+download of a later file cannot leave layers from two different runs side by side.
 Only files under STATE_DIR/layers are written; the curated places are never touched.
 """
 
@@ -11,10 +11,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..layers import layer_path
+from ..layers import LAYER_NAMES, layer_path
 from .atomic import atomic_write_group
 from .layerbuild import LayerDiff, build_features, diff_features, layer_text, validate
+from .naturelayer import nature_features, parse_monuments
 from .opendata import SOURCES, SourceError, fetch, parse
+
+# A missing or broken file of an optional layer skips that layer, not the whole import.
+OPTIONAL_LAYERS = frozenset({"nature"})
 
 
 @dataclass
@@ -36,16 +40,38 @@ class ImportReport:
 
 def build_layer(source: str, layer: str, timeout: float, user_agent: str,
                 warnings: list[str]) -> Built:
+    if layer == "nature":
+        return build_nature_layer(source, timeout, user_agent, warnings)
     text, where = fetch(source, layer, timeout, user_agent)
     file = SOURCES[layer][1]
     rows, row_warnings = parse(text, file)
     features, build_warnings = build_features(rows, file, layer)
     warnings += row_warnings + build_warnings
+    return _checked(layer, where, len(rows), features, file, rows)
+
+
+def build_nature_layer(source: str, timeout: float, user_agent: str,
+                       warnings: list[str]) -> Built:
+    """Nature-experience areas (playgrounds file) and geological natural monuments."""
+    play_text, play_where = fetch(source, "playgrounds", timeout, user_agent)
+    play_file = SOURCES["playgrounds"][1]
+    rows, row_warnings = parse(play_text, play_file)
+    warnings += row_warnings
+    rock_text, rock_where = fetch(source, "natural_monuments", timeout, user_agent)
+    rock_file = SOURCES["natural_monuments"][1]
+    monuments = parse_monuments(rock_text, rock_file)
+    features = nature_features(rows, monuments, rock_file)
+    return _checked("nature", f"{play_where} + {rock_where}", len(rows) + len(monuments),
+                    features, f"{play_file} + {rock_file}", rows)
+
+
+def _checked(layer: str, where: str, count: int, features: list[dict], file: str,
+             rows: list) -> Built:
     problems = validate(features, file)
     if problems:
         raise SourceError("validation failed: " + "; ".join(problems[:10]))
     retrieved = max((r["abrufdatum"] for r in rows), default="") or None
-    return Built(layer, where, len(rows), features, layer_text(features, retrieved or ""))
+    return Built(layer, where, count, features, layer_text(features, retrieved or ""))
 
 
 def current_features(path: Path, warnings: list[str]) -> list[dict]:
@@ -64,8 +90,14 @@ def run_import(source: str, state_dir: Path, *, dry_run: bool, timeout: float,
                user_agent: str) -> ImportReport:
     """Raises SourceError (nothing written) or returns what changed / would change."""
     report = ImportReport()
-    for layer in SOURCES:
-        report.built.append(build_layer(source, layer, timeout, user_agent, report.warnings))
+    for layer in LAYER_NAMES:
+        try:
+            report.built.append(build_layer(source, layer, timeout, user_agent,
+                                            report.warnings))
+        except SourceError as exc:
+            if layer not in OPTIONAL_LAYERS:
+                raise
+            report.warnings.append(f"{layer} layer skipped, the previous one is kept: {exc}")
     changed: dict[Path, bytes] = {}
     for built in report.built:
         path = layer_path(state_dir, built.layer)

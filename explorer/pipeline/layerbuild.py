@@ -20,7 +20,7 @@ from ..schema import in_bochum, is_http_url
 from .categories import classify
 from .opendata import Row
 
-SOURCE = {"name": "Stadt Bochum, Open Data (StadtBochum/OpenData, data/EDUC)",
+SOURCE = {"name": "Stadt Bochum, Open Data (StadtBochum/OpenData)",
           "url": "https://github.com/StadtBochum/OpenData", "license": "CC0-1.0"}
 
 

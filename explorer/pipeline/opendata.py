@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-# layer name -> (upstream folder, file name)
+# file key -> (upstream folder below data/EDUC, file name)
 SOURCES: dict[str, tuple[str, str]] = {
     "schools": ("schools", "bochum_schools.csv"),
     "daycare": ("daycare_centers", "bochum_daycare_centers.csv"),
+    "playgrounds": ("playgrounds", "bochum_playgrounds.csv"),
+    "natural_monuments": ("../ENVI/natural_monuments", "bochum_natural_monuments.csv"),
 }
 REQUIRED_COLUMNS = ("poi_id", "name", "str_hausnr", "plz_ort", "kategorie", "kateg_pfad",
                     "erstkateg", "rechts_utm", "hoch_utm")
@@ -50,7 +54,7 @@ def fetch(source: str, layer: str, timeout: float, user_agent: str) -> tuple[str
     """
     folder, name = SOURCES[layer]
     if is_url(source):
-        url = f"{source.rstrip('/')}/{folder}/{name}"
+        url = _join(source, folder, name)
         try:
             response = requests.get(url, timeout=timeout, headers={"User-Agent": user_agent})
         except requests.RequestException as exc:
@@ -67,6 +71,13 @@ def fetch(source: str, layer: str, timeout: float, user_agent: str) -> tuple[str
             except OSError as exc:
                 raise SourceError(f"{path}: cannot read: {exc}") from None
     raise SourceError(f"{name} not found (looked for {' and '.join(map(str, candidates))})")
+
+
+def _join(base: str, folder: str, name: str) -> str:
+    """base URL + folder + file, with '..' resolved (servers need not resolve it)."""
+    parts = urlsplit(base.rstrip("/") + "/")
+    path = posixpath.normpath(posixpath.join(parts.path, folder, name))
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def _decode(raw: bytes, where: str) -> str:

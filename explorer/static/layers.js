@@ -1,9 +1,10 @@
-/* MINT explorer Bochum: the imported open-data layers (schools, day-care centres) as
+/* MINT explorer Bochum: the imported open-data layers (schools, day-care centres, nature) as
  * toggleable dot layers, fetched on first use and drawn on a canvas. */
 (function () {
   "use strict";
 
   var el = window.mintUI.el;
+  var COLOURS = { schools: "#2166ac", daycare: "#762a83", nature: "#1b7837" };
 
   function init(map, cfg, T, countEl) {
     var box = document.getElementById("layer-toggles");
@@ -34,7 +35,7 @@
             var c = f.geometry.coordinates;
             var dot = L.circleMarker([c[1], c[0]], {
               renderer: canvas, radius: 4, weight: 1,
-              color: name === "daycare" ? "#762a83" : "#2166ac", fillOpacity: 0.7
+              color: COLOURS[name] || "#2166ac", fillOpacity: 0.7
             });
             var tip = el("span", {}, f.properties.name);
             dot.bindTooltip(tip);

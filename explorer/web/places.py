@@ -50,7 +50,7 @@ def place_page(place_id: str):
     now = dt.datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0)
     offers = [offer_view(o, r, snap, lang, now) for o, r in
               zip(full["properties"]["offers"], record["properties"]["offers"], strict=True)]
-    order = {"active": 0, "paused": 1, "ended": 2}
+    order = {"active": 0, "unconfirmed": 1, "paused": 2, "ended": 3}
     offers.sort(key=lambda o: order[o["status"]])  # ended ones last, still shown
     page_url = request.base_url
     document = jsonld.place_document(record, snap.dataset.holidays, lang, page_url, now)
