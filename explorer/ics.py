@@ -42,9 +42,10 @@ def _base(offer: dict, place: dict, lang: str, base_url: str, uid: str) -> Event
 
 def events(offer: dict, place: dict, holidays: Holidays, lang: str,
            base_url: str) -> list[Event]:
-    """The VEVENTs of one offer (none for ended, on-request or undated offers)."""
+    """The VEVENTs of one offer (none for on-request or undated offers, and none unless it
+    is active: a paused, unconfirmed or ended offer has no dates to put in a calendar)."""
     when = offer.get("when")
-    if not when or offer.get("status", "active") == "ended":
+    if not when or offer.get("status", "active") != "active":
         return []
     host = base_url.split("//")[-1].split("/")[0] or "mint-explorer"
     uid = f"{offer['id']}@{host}"
@@ -100,5 +101,5 @@ def calendar(items: list[tuple[dict, dict]], holidays: Holidays, lang: str, base
 
 def has_events(offer: dict[str, Any]) -> bool:
     when = offer.get("when") or {}
-    return offer.get("status", "active") != "ended" and when.get("type") in {
+    return offer.get("status", "active") == "active" and when.get("type") in {
         "sessions", "recurring", "season"}

@@ -110,7 +110,7 @@ def validate_gazetteer(entries: Any, file: str) -> list[Problem]:
         if kind not in GAZETTEER_KINDS:
             problems.append(Problem(file, record, "kind",
                                     f"{kind!r} is not one of {', '.join(GAZETTEER_KINDS)}"))
-        elif kind == "stadtteil" and name not in BEZIRK_OF:
+        elif kind == "stadtteil" and isinstance(name, str) and name not in BEZIRK_OF:
             problems.append(Problem(file, record, "kind", "only the 30 statistical districts "
                                     "are 'stadtteil'; call a quarter 'ortsteil'"))
         for key in ("lat", "lon"):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from .districts import STADTBEZIRKE, stadtteil_problem
 from .schema_offer import check_offer
-from .when import NO_HOLIDAYS, Holidays
+from .when import NO_HOLIDAYS, Holidays, local_today
 
 # Bochum's extent with a small margin (the city spans about 7.10-7.35 E, 51.41-51.53 N).
 BOCHUM_BBOX = (7.10, 51.40, 7.35, 51.54)  # W, S, E, N
@@ -175,9 +175,12 @@ def _check_sources(c: _Checker, sources: Any) -> None:
         if not is_http_url(entry.get("url")):
             c.add(f"{field}.url", f"{entry.get('url')!r} is not an absolute http(s) URL")
         try:
-            dt.date.fromisoformat(str(entry.get("read")))
+            read = dt.date.fromisoformat(str(entry.get("read")))
         except ValueError:
             c.add(f"{field}.read", f"{entry.get('read')!r} is not an ISO date")
+        else:
+            if read > local_today():
+                c.add(f"{field}.read", f"{read} is in the future")
         c.text(entry, "about", f"{field}.about", required=False)
 
 

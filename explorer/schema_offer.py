@@ -80,6 +80,9 @@ def check_offer(c, offer: Any, i: int, tax: dict, holidays: Holidays, seen: set)
             c.add(f"{field}.ended_on", exc.message)
         if status != "ended":
             c.add(f"{field}.ended_on", "is set but status is not 'ended'")
+        elif _is_date(ended_on) and dt.date.fromisoformat(ended_on) > when_mod.local_today():
+            c.add(f"{field}.ended_on", f"{ended_on} is in the future: the offer is active "
+                                       "until then")
     elif status == "ended":
         c.add(f"{field}.ended_on", "an ended offer says since when (ISO date; the first of "
                                    "the month or year when only that is known)")
@@ -93,6 +96,8 @@ def check_offer(c, offer: Any, i: int, tax: dict, holidays: Holidays, seen: set)
                                  "{'url', 'checked'}")
     else:
         c.url(source.get("url"), f"{field}.source.url")
+        if source.get("checked") is not None and not _is_date(source.get("checked")):
+            c.add(f"{field}.source.checked", f"{source.get('checked')!r} is not an ISO date")
 
 
 def _check_ranges(c, offer: dict, field: str) -> None:

@@ -17,37 +17,43 @@ REPO = Path(__file__).resolve().parent.parent
 START, END = "<!-- data-counts:start -->", "<!-- data-counts:end -->"
 
 
-def _served(props: dict) -> bool:
+def _active(props: dict) -> bool:
     return any(o.get("status", "active") == "active" for o in props.get("offers") or [])
+
+
+def _served(feature: dict) -> bool:
+    """What /api/places lists unfiltered: geocoded, with an active offer."""
+    return feature["geometry"] is not None and _active(feature["properties"])
 
 
 def block(places: dict, taxonomy: dict) -> str:
     features = places["features"]
     offers = [o for f in features for o in f["properties"].get("offers") or []]
     status = Counter(o.get("status", "active") for o in offers)
-    served = sum(_served(f["properties"]) for f in features)
-    mapped = sum(_served(f["properties"]) and f["geometry"] is not None for f in features)
+    active = sum(_active(f["properties"]) for f in features)
+    served = sum(map(_served, features))
     lines = [f"{len(features)} places with {len(offers)} offers "
              f"({status['active']} active, {status['unconfirmed']} not confirmed by a source of "
              f"the last two years, {status['paused']} paused, {status['ended']} ended and kept "
-             f"with their date); {served} places have an active offer and are served, "
-             f"{mapped} of them with a point on the map (the others await geocoding).", "",
+             f"with their date). {active} places have an active offer; the {served} of them "
+             "with a point are served on the map and in the API (the others await "
+             "geocoding).", "",
              "| kind | places | served | offers | active offers |", "|---|---:|---:|---:|---:|"]
     for kind, labels in taxonomy["kinds"].items():
-        mine = [f["properties"] for f in features if f["properties"]["kind"] == kind]
+        mine = [f for f in features if f["properties"]["kind"] == kind]
         if not mine:
             continue
-        its = [o for p in mine for o in p.get("offers") or []]
+        its = [o for f in mine for o in f["properties"].get("offers") or []]
         lines.append(f"| {labels['en']} (`{kind}`) | {len(mine)} | "
                      f"{sum(map(_served, mine))} | {len(its)} | "
                      f"{sum(o.get('status', 'active') == 'active' for o in its)} |")
     lines += ["", "| Stadtbezirk | places | served | offers | Stadtteile with a place |",
               "|---|---:|---:|---:|---|"]
     for bezirk in sorted({f["properties"]["stadtbezirk"] for f in features}):
-        mine = [f["properties"] for f in features if f["properties"]["stadtbezirk"] == bezirk]
-        teile = Counter(p.get("stadtteil") or "unknown" for p in mine)
+        mine = [f for f in features if f["properties"]["stadtbezirk"] == bezirk]
+        teile = Counter(f["properties"].get("stadtteil") or "unknown" for f in mine)
         lines.append(f"| {bezirk} | {len(mine)} | {sum(map(_served, mine))} | "
-                     f"{sum(len(p.get('offers') or []) for p in mine)} | "
+                     f"{sum(len(f['properties'].get('offers') or []) for f in mine)} | "
                      + ", ".join(f"{t} {n}" for t, n in sorted(teile.items())) + " |")
     return "\n".join(lines)
 

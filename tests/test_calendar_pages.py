@@ -70,7 +70,10 @@ def test_a_recurrence_is_one_event_with_its_rrule(calendar_client):
 def test_offers_ics_holds_the_matching_offers_with_times(calendar_client):
     cal = parse_ics(calendar_client.get("/api/offers.ics?topic=astronomie"))
     summaries = [e.summary.value for e in cal.contents.get("vevent", [])]
-    assert len(summaries) >= 2 and all("Planetarium" in s for s in summaries)
+    sky = {f["properties"]["name"] for f in DATA.places if any(
+        "astronomie" in o["topics"] for o in f["properties"]["offers"])}
+    assert len(summaries) >= 2 and any("Planetarium" in s for s in summaries)
+    assert all(any(s.endswith(" – " + name) for name in sky) for s in summaries), summaries
     everything = parse_ics(calendar_client.get("/api/offers.ics"))
     assert len(everything.contents["vevent"]) > len(summaries)
 

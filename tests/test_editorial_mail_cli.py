@@ -162,14 +162,17 @@ def test_remind_lists_then_mails_each_provider(cli_env, smtp, db_url, tmp_path):
 
 
 def test_stale_lists_what_needs_a_recheck(cli_env):
-    none_yet = run(["stale", "--months", "1200"], cli_env)
-    assert none_yet.returncode == 0 and none_yet.stdout == ""
+    features = json.loads((GEODATA / "places.geojson").read_text())["features"]
+    offers = [o for f in features for o in f["properties"]["offers"]]
+    unconfirmed = {o["id"] for o in offers if o["status"] == "unconfirmed"}
+    recent = run(["stale", "--months", "1200"], cli_env)  # only what no source confirms
+    assert recent.returncode == 0
+    assert {line.split("\t")[2] for line in recent.stdout.splitlines()} == unconfirmed
     everything = run(["stale", "--months", "0"], cli_env)
     lines = everything.stdout.splitlines()
-    features = json.loads((GEODATA / "places.geojson").read_text())["features"]
     today = local_today().isoformat()
-    dates = [f["properties"]["checked"] for f in features] + [
-        o.get("checked") or o["source"]["checked"] for f in features
-        for o in f["properties"]["offers"]]
-    assert len(lines) == sum(d < today for d in dates)  # not checked today: every one
+    older = [f["properties"]["checked"] < today for f in features] + [
+        (o.get("checked") or o["source"]["checked"]) < today or o["id"] in unconfirmed
+        for o in offers]
+    assert len(lines) == sum(older)  # not checked today, or unconfirmed: every one
     assert sorted(lines) == lines  # oldest check first (ISO dates sort as text)

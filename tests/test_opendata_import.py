@@ -388,3 +388,27 @@ def test_app_serves_layers_and_curated_places_stay_unchanged(tmp_path: Path,
         places = candidate.get("/api/places").get_json()
         places.pop("version")
         assert places == places_before
+
+
+def test_a_monument_without_coordinate_is_left_out_and_a_broken_file_skips_only_nature(
+        tmp_path: Path, opendata: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in (SCHOOLS, DAYCARE, PLAYGROUNDS):
+        shutil.copy(opendata / name, source / name)
+    lines = (opendata / MONUMENTS).read_text(encoding="utf-8").splitlines()
+    lines.append("NDV 99,Testweg,Findling (Testgranit),Seltenheit,,")
+    (source / MONUMENTS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(source, tmp_path / "state")
+    assert result.exit_code == 0, result.output
+    assert "NDV 99: no usable coordinate" in result.output
+    assert len([f for f in features(tmp_path / "state", "nature").values()
+                if f["properties"]["kind"] == "geotope"]) == 5
+    huge = "x" * 200_000  # beyond the csv module's field limit: an unreadable file
+    (source / MONUMENTS).write_text('Obj_Nr_neu,Lage,Bezeichnung,Schutzgrund,Rechtswert,'
+                                    f'Hochwert\nNDV 1,{huge},Findling,,1,2\n',
+                                    encoding="utf-8")
+    broken = run(source, tmp_path / "state2")
+    assert broken.exit_code == 0, broken.output
+    assert "nature layer skipped" in broken.output
+    assert (tmp_path / "state2" / "layers" / "schools.geojson").exists()

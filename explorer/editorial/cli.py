@@ -157,7 +157,8 @@ def stale_command(months: int | None) -> None:
         rows = stale(session, months)
     for kind, rid, place, checked in rows:
         click.echo(f"{checked or 'never'}\t{kind}\t{rid}\t{place}")
-    click.echo(f"{len(rows)} record(s) not checked for {months} months", err=True)
+    click.echo(f"{len(rows)} record(s) not checked for {months} months or, for offers, not "
+               "confirmed by a recent source (status unconfirmed)", err=True)
 
 
 def register(main: click.Group) -> None:

@@ -72,6 +72,8 @@ def form_field(path: str, kind: str) -> str:
         names = {f.name for f in OFFER_FIELDS}
         return OFFER_PATHS.get(path, path if path in names else "")
     names = {f.name for f in PLACE_FIELDS}
+    if path.startswith("sources"):
+        return "source_url"
     return PLACE_PATHS.get(path, path if path in names else "")
 
 

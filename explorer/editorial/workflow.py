@@ -224,7 +224,8 @@ def restore(session: Session, editor: User, revision_id: int,
 
 def stale(session: Session, months: int, today: dt.date | None = None,
           places: set[str] | None = None) -> list[tuple[str, str, str | None, dt.date | None]]:
-    """Records not checked for ``months`` (kind, id, place, checked), oldest first."""
+    """Records that need a re-check (kind, id, place, checked), oldest first: not checked
+    for ``months``, and offers whose status says no recent source confirms them."""
     today = today or local_today()
     limit = today - dt.timedelta(days=round(months * 30.44))
     out = []
@@ -232,7 +233,9 @@ def stale(session: Session, months: int, today: dt.date | None = None,
         owner = row.id if row.kind == PLACE else row.place_id
         if places is not None and owner not in places:
             continue
-        checked = records.checked_on(row.kind, json.loads(row.data))
-        if checked is None or checked < limit:
+        data = json.loads(row.data)
+        checked = records.checked_on(row.kind, data)
+        unconfirmed = row.kind == OFFER and data.get("status") == "unconfirmed"
+        if checked is None or checked < limit or unconfirmed:
             out.append((row.kind, row.id, owner, checked))
     return sorted(out, key=lambda r: (r[3] or dt.date.min, r[0], r[1]))

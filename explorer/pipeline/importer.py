@@ -60,7 +60,7 @@ def build_nature_layer(source: str, timeout: float, user_agent: str,
     rock_text, rock_where = fetch(source, "natural_monuments", timeout, user_agent)
     rock_file = SOURCES["natural_monuments"][1]
     monuments = parse_monuments(rock_text, rock_file)
-    features = nature_features(rows, monuments, rock_file)
+    features = nature_features(rows, monuments, rock_file, warnings)
     return _checked("nature", f"{play_where} + {rock_where}", len(rows) + len(monuments),
                     features, f"{play_file} + {rock_file}", rows)
 

@@ -27,10 +27,14 @@ MONUMENT_COLUMNS = ("Obj_Nr_neu", "Lage", "Bezeichnung", "Rechtswert", "Hochwert
 def parse_monuments(text: str, file: str) -> list[dict[str, str]]:
     """Rows of the natural-monument CSV (comma-separated, header row)."""
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in MONUMENT_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise SourceError(f"{file}: header lacks column(s) {', '.join(missing)}")
-    rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    try:
+        missing = [c for c in MONUMENT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SourceError(f"{file}: header lacks column(s) {', '.join(missing)}")
+        rows = [{k: (v if isinstance(v, str) else "").strip() for k, v in row.items() if k}
+                for row in reader]
+    except csv.Error as exc:
+        raise SourceError(f"{file} line {reader.line_num}: unreadable CSV: {exc}") from None
     if not rows:
         raise SourceError(f"{file}: no usable rows")
     return rows
@@ -44,23 +48,33 @@ def _feature(fid: str, lon: float, lat: float, **props) -> dict:
             "properties": {**base, **props}}
 
 
-def _number(value: str, where: str) -> float:
+def _has_point(east: str, north: str) -> bool:
     try:
-        return float(value.replace(",", "."))
+        float(east.replace(",", ".")), float(north.replace(",", "."))
     except ValueError:
-        raise SourceError(f"{where}: {value!r} is not a coordinate") from None
+        return False
+    return True
 
 
 def nature_features(playgrounds: list[Row], monuments: list[dict[str, str]],
-                    monument_file: str) -> list[dict]:
-    """Nature-experience areas and geological monuments as layer features, sorted by id."""
+                    monument_file: str, warnings: list[str]) -> list[dict]:
+    """Nature-experience areas and geological monuments as layer features, sorted by id.
+    A row without a usable coordinate is left out with a warning, not the whole layer."""
     areas = {r["poi_id"]: r for r in playgrounds if category_of(r) == NATURE_CATEGORY}
-    rocks = [m for m in monuments if GEOLOGICAL.search(m["Bezeichnung"])]
+    rocks = []
+    for m in monuments:
+        if not GEOLOGICAL.search(m["Bezeichnung"]):
+            continue
+        if _has_point(m["Rechtswert"], m["Hochwert"]):
+            rocks.append(m)
+        else:
+            warnings.append(f"{monument_file} {m['Obj_Nr_neu'] or '?'}: no usable coordinate "
+                            f"({m['Rechtswert']!r}, {m['Hochwert']!r}); left out")
     points = utm_to_lonlat(
-        [_number(r["rechts_utm"], f"poi_id {r['poi_id']}") for r in areas.values()]
-        + [_number(m["Rechtswert"], f"{monument_file} {m['Obj_Nr_neu']}") for m in rocks],
-        [_number(r["hoch_utm"], f"poi_id {r['poi_id']}") for r in areas.values()]
-        + [_number(m["Hochwert"], f"{monument_file} {m['Obj_Nr_neu']}") for m in rocks])
+        [float(r["rechts_utm"].replace(",", ".")) for r in areas.values()]
+        + [float(m["Rechtswert"].replace(",", ".")) for m in rocks],
+        [float(r["hoch_utm"].replace(",", ".")) for r in areas.values()]
+        + [float(m["Hochwert"].replace(",", ".")) for m in rocks])
     features = []
     for row, (lon, lat) in zip(areas.values(), points[:len(areas)], strict=True):
         postcode = row["plz_ort"].partition(" ")[0]

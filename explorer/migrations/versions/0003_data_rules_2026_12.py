@@ -6,7 +6,9 @@ upgraded in place, each as a new revision by "migration 0003", so a database see
 edited earlier keeps loading: a place's sources are taken from its offers' pages, a
 colloquial Stadtteil name becomes its statistical district where that is unambiguous (else
 null, with the old name in ``stadtteil_note``), and an ended offer's ``ended_on`` is the day
-its source was last checked (the latest day it is known to have ended by).
+its source was last checked (the latest day it is known to have ended by). An offer with no
+source gets its place's page, marked unchecked, and is ``unconfirmed`` until an editor
+looks at it; a place with no page at all stops the upgrade with a message naming it.
 
 Revision ID: 0003
 Revises: 0002
@@ -35,33 +37,73 @@ OFFICIAL = {"Wiemelhausen": "Wiemelhausen/Brenschede", "Brenschede": "Wiemelhaus
             "Wattenscheid": "Wattenscheid-Mitte"}
 
 
-def _place(data: dict, offers: list[dict]) -> dict:
+def _url(value: object) -> str | None:
+    return value if isinstance(value, str) and value.startswith(("http://", "https://")) \
+        else None
+
+
+def _day(value: object) -> str | None:
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        return None
+
+
+def _place(data: object, offers: list[dict]) -> object:
     if not isinstance(data, dict) or not isinstance(data.get("properties"), dict):
         return data  # not a feature: validation reports it, the migration leaves it
     props = dict(data["properties"])
     if not props.get("sources"):
-        today = dt.date.today().isoformat()
-        urls = dict.fromkeys(o["source"]["url"] for o in offers
-                             if isinstance(o.get("source"), dict) and o["source"].get("url"))
-        urls = urls or dict.fromkeys(u for u in [props.get("website")] if u)
-        props["sources"] = [{"url": url, "read": props.get("checked") or today,
-                             "about": "taken from its offers by migration 0003"}
+        read = _day(props.get("checked")) or dt.date.today().isoformat()
+        urls = dict.fromkeys(u for u in (_url((o.get("source") or {}).get("url"))
+                                         for o in offers) if u)
+        urls = urls or dict.fromkeys(u for u in (
+            _url(props.get("website")),
+            _url((props.get("coordinate_source") or {}).get("url"))) if u)
+        if not urls:
+            raise RuntimeError(f"migration 0003: place {data.get('id')!r} cites no page at "
+                               "all (no offer source, website or coordinate source): add one "
+                               "with the editorial form or the geodata import, then run "
+                               "`explorer db upgrade` again")
+        props["sources"] = [{"url": url, "read": read,
+                             "about": "taken from the record by migration 0003"}
                             for url in urls]
     teil = props.get("stadtteil")
-    if teil is not None and teil not in BEZIRK_OF:
-        props["stadtteil"] = OFFICIAL.get(teil)
-        if props["stadtteil"] is None or BEZIRK_OF[props["stadtteil"]] != props.get(
-                "stadtbezirk"):
+    if teil is not None and (not isinstance(teil, str) or teil not in BEZIRK_OF):
+        official = OFFICIAL.get(teil) if isinstance(teil, str) else None
+        if official is not None and BEZIRK_OF[official] == props.get("stadtbezirk"):
+            props["stadtteil"] = official
+        else:
             props["stadtteil"] = None
             props["stadtteil_note"] = f"was {teil!r}, not a statistical district: check"
     return {**data, "properties": props}
 
 
-def _offer(data: dict) -> dict:
-    if isinstance(data, dict) and data.get("status") == "ended" and not data.get("ended_on"):
-        checked = (data.get("source") or {}).get("checked")
-        return {**data, "ended_on": checked or dt.date.today().isoformat()}
-    return data
+def _offer(data: object, place: dict | None) -> object:
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    if not isinstance(out.get("source"), dict) or not _url(out["source"].get("url")):
+        # no page was recorded: the place's stands in until an editor checks the offer
+        pages = (((place or {}).get("properties") or {}).get("sources") or [{}])
+        url = _url(pages[0].get("url")) if isinstance(pages[0], dict) else None
+        if url:
+            out["source"] = {"url": url, "checked": None}
+            if out.get("status", "active") == "active":
+                out["status"] = "unconfirmed"
+            out["notes"] = ((out.get("notes") or "") + " Migration 0003: no source was "
+                            "recorded; the place's page stands in until it is checked.").strip()
+    if out.get("status") == "ended" and not out.get("ended_on"):
+        out["ended_on"] = (_day((out.get("source") or {}).get("checked"))
+                           or dt.date.today().isoformat())
+    return out
+
+
+def _load(row: Record) -> object:
+    try:
+        return json.loads(row.data)
+    except ValueError:
+        return None  # unreadable: left for validation to report
 
 
 def upgrade() -> None:
@@ -69,11 +111,19 @@ def upgrade() -> None:
     rows = session.execute(select(Record)).scalars().all()
     offers: dict[str, list[dict]] = {}
     for row in rows:
-        if row.kind == OFFER and isinstance(json.loads(row.data), dict):
-            offers.setdefault(row.place_id or "", []).append(json.loads(row.data))
-    for row in rows:
-        data = json.loads(row.data)
-        new = _place(data, offers.get(row.id, [])) if row.kind == PLACE else _offer(data)
+        data = _load(row)
+        if row.kind == OFFER and isinstance(data, dict):
+            offers.setdefault(row.place_id or "", []).append(data)
+    places: dict[str, object] = {}
+    for row in sorted(rows, key=lambda r: r.kind != PLACE):  # places first
+        data = _load(row)
+        if data is None:
+            continue
+        if row.kind == PLACE:
+            new = places[row.id] = _place(data, offers.get(row.id, []))
+        else:
+            owner = places.get(row.place_id or "")
+            new = _offer(data, owner if isinstance(owner, dict) else None)
         if new != data:
             publish(session, row.kind, row.id, new, base_version=row.version, author=AUTHOR,
                     reason="data rules of December 2026", place_id=row.place_id)
