@@ -16,6 +16,7 @@ import geopandas as gpd
 from folium.plugins import MarkerCluster
 
 from .geojson import pick
+from .mapcontrols import LocalControls, folium_options
 
 BOCHUM_CENTER = (51.4700, 7.2300)
 BOCHUM_BOUNDS = ((51.40, 7.10), (51.54, 7.35))
@@ -42,7 +43,7 @@ class MapParts:
 def build_map(areas: gpd.GeoDataFrame, tile_url: str, tile_attribution: str,
               lang: str = "de") -> folium.Map:
     m = folium.Map(location=BOCHUM_CENTER, zoom_start=12, tiles=None, max_zoom=19,
-                   min_zoom=9, control_scale=True, prefer_canvas=False)
+                   min_zoom=9, prefer_canvas=False, **folium_options())
     # Without a tile layer folium leaves maxZoom unset and MarkerCluster throws.
     m.options["maxZoom"] = 19
     m.options["minZoom"] = 9
@@ -74,6 +75,7 @@ def build_map(areas: gpd.GeoDataFrame, tile_url: str, tile_attribution: str,
                                           permanent=True, direction="center",
                                           class_name="area-label"),
         ).add_to(m)
+    LocalControls(lang).add_to(m)
     m.fit_bounds(BOCHUM_BOUNDS)
     return m
 

@@ -23,6 +23,7 @@ import xstatic.pkg.leaflet
 
 from .. import maps
 from ..geojson import pick
+from ..mapcontrols import LocalControls, folium_options
 from .analysis import Coverage
 from .export import PALETTE, class_bounds, demand_rows, distance_classes
 from .geometry import geometry_to_lonlat, to_lonlat
@@ -97,7 +98,7 @@ def build(coverage: Coverage, areas, lang: str, t: dict[str, str], tile_url: str
           tile_attribution: str = "") -> folium.Map:
     """The map: tiles, coverage classes, focus-area outlines, offers, demand points."""
     m = folium.Map(location=maps.BOCHUM_CENTER, zoom_start=12, tiles=None, max_zoom=19,
-                   min_zoom=9, control_scale=True)
+                   min_zoom=9, **folium_options())
     m.options["maxZoom"], m.options["minZoom"] = 19, 9
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="tiles", max_zoom=19,
@@ -139,6 +140,7 @@ def build(coverage: Coverage, areas, lang: str, t: dict[str, str], tile_url: str
         _point_layer(underserved, "tip", t["layer_underserved"], UNDERSERVED_STYLE,
                      "demand-underserved").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    LocalControls(lang).add_to(m)
     m.fit_bounds(maps.BOCHUM_BOUNDS)
     _stable_names(m)
     return m

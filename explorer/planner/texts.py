@@ -39,7 +39,12 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "Too many offers to draw ({n}); they still count."},
     "facts": {"de": "Überblick", "en": "Overview"},
     "facts_offers": {"de": "passende Angebote", "en": "matching offers"},
-    "facts_demand": {"de": "Schulen und Kitas betrachtet", "en": "schools and day care considered"},
+    "facts_demand": {"de": "betrachtete Schulen und Kitas (alle Stufen)",
+                     "en": "schools and day care considered (all stages)"},
+    "facts_demand_for": {"de": "betrachtete Schulen und Kitas mit Stufe {groups}",
+                         "en": "schools and day care considered with stage {groups}"},
+    "facts_cells_size": {"de": "Rasterzellen zu {m} m", "en": "grid cells of {m} m"},
+    "reach": {"de": "Reichweite", "en": "Reach"},
     "facts_underserved": {"de": "davon unterversorgt", "en": "of them underserved"},
     "facts_cells": {"de": "Rasterzellen", "en": "grid cells"},
     "source_layers": {"de": "Schulen und Kitas aus dem Open-Data-Import der Stadt Bochum.",
@@ -61,8 +66,11 @@ TEXTS: dict[str, dict[str, str]] = {
                           "Rechteck.",
                     "en": "The city outline could not be read; using the rectangle."},
     "areas": {"de": "Kennzahlen nach Gebiet", "en": "Figures by area"},
-    "areas_caption": {"de": "Fokusgebiete und Bezirke im Vergleich zur ganzen Stadt",
-                      "en": "Focus areas and districts compared with the whole city"},
+    "areas_caption": {"de": "Fokusgebiete im Vergleich zur ganzen Stadt",
+                      "en": "Focus areas compared with the whole city"},
+    "areas_caption_districts": {"de": "Fokusgebiete und Bezirke im Vergleich zur ganzen Stadt",
+                                "en": "Focus areas and districts compared with the whole "
+                                      "city"},
     "col_area": {"de": "Gebiet", "en": "Area"},
     "col_offers_inside": {"de": "Angebote im Gebiet", "en": "Offers inside"},
     "col_offers_reach": {"de": "Angebote in Reichweite", "en": "Offers within reach"},
@@ -122,6 +130,17 @@ def km(metres: float | None, lang: str, digits: int = 1) -> str:
     if metres < 1000:
         return f"{round(metres):d} m"
     text = f"{metres / 1000:.{digits}f}".rstrip("0").rstrip(".")
+    return (text.replace(".", ",") if lang == "de" else text) + " km"
+
+
+def distance(metres: float | None, lang: str) -> str:
+    """A measured distance, never rounded into a round figure it is not: 1966 ->
+    '1,97 km', 2000 -> '2,00 km' (a reach such as '2 km' is a setting, see km())."""
+    if metres is None:
+        return TEXTS["none"][lang]
+    if metres < 1000:
+        return f"{round(metres):d} m"
+    text = f"{metres / 1000:.2f}"
     return (text.replace(".", ",") if lang == "de" else text) + " km"
 
 

@@ -11,7 +11,7 @@ import html
 from .analysis import Coverage
 from .export import PALETTE, class_bounds, demand_rows, figures_dict
 from .mapview import class_labels
-from .texts import km, percent
+from .texts import distance, percent
 
 MAX_TABLE_ROWS = 200
 
@@ -47,7 +47,7 @@ def area_table(coverage: Coverage, lang: str, t: dict[str, str]) -> list[dict]:
             "demand_points": d["demand_points"], "underserved": d["underserved"],
             "share_underserved": percent(d["share_underserved"], lang),
             "vs_city": _pp(vs.get("share_underserved_pp"), lang, t) if vs else "",
-            "median_distance": (km(d["median_distance_m"], lang) if d["demand_points"]
+            "median_distance": (distance(d["median_distance_m"], lang) if d["demand_points"]
                                 and d["median_distance_m"] is not None
                                 else t["no_offer"] if d["demand_points"] else t["none"]),
             "cells_beyond": percent(d["share_cells_beyond_reach"], lang),
@@ -65,7 +65,7 @@ def underserved_table(coverage: Coverage, lang: str, t: dict[str, str],
             "id": r["id"], "name": r["name"],
             "kind": t.get(f"kind_{r['kind']}", r["kind"]),
             "stages": ", ".join(group_labels.get(g, g) for g in r["groups"]),
-            "distance": km(r["distance_m"], lang) if r["distance_m"] is not None
+            "distance": distance(r["distance_m"], lang) if r["distance_m"] is not None
             else t["no_offer"],
             "nearest": r["nearest_offer_name"] or t["none"],
             "areas": ", ".join(region_names.get(a, a) for a in r["areas"]),

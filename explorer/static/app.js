@@ -18,20 +18,17 @@
   var countEl = document.getElementById("result-count");
   var details = document.getElementById("details");
   var detailsBody = document.getElementById("details-body");
-  var nearInput = form ? form.elements.near : null;
   var embed = cfg.embed || {};
 
+  var near = window.mintNear.create({ map: map, form: form, cfg: cfg, T: T, refresh: refresh });
   var markers = {};
   var featuresById = {};
-  var nearLayer = null;
   var request = null;
-  var pickMode = false;
 
   /* ---------- helpers (ui.js) ---------- */
 
   var U = window.mintUI;
   var el = U.el;
-  var fold = U.fold;
   function formatDate(iso) { return U.formatDate(iso, cfg.lang); }
   function formatDistance(m) { return U.formatDistance(m, cfg.lang); }
 
@@ -106,13 +103,16 @@
     apiParams.set("view", "map");
     if (request) request.abort();
     request = new AbortController();
+    var ticket = ++refreshTicket;  // an answer older than the newest request is dropped
     document.body.setAttribute("data-state", "loading");
     return fetch(cfg.api.places + "?" + apiParams.toString(), { signal: request.signal })
       .then(function (r) {
         if (!r.ok) return r.json().then(function (e) { throw new Error(e.parameter + ": " + e.error); });
         return r.json();
       })
-      .then(function (fc) { render(fc, p); })
+      .then(function (fc) {
+        whenIdle(function () { if (ticket === refreshTicket) render(fc, p); });
+      })
       .catch(function (err) {
         if (err.name === "AbortError") return;
         if (countEl) countEl.textContent = T.load_failed + " " + err.message;
@@ -127,7 +127,10 @@
       iconSize: [18, 18], iconAnchor: [9, 9]
     });
     var m = L.marker(ll, { icon: icon, title: f.properties.name, keyboard: true, riseOnHover: true });
-    m.on("click", function () { openDetails(f.id, false); });
+    m.on("click", function () {
+      if (near.picking()) near.pickAt(m.getLatLng(), f.properties.name);  // pick mode: its point
+      else openDetails(f.id, false);
+    });
     m.on("add", function () {
       var node = m.getElement();
       if (node) {
@@ -137,6 +140,27 @@
       }
     });
     return m;
+  }
+
+  /* The cluster must not be rebuilt while it animates: markercluster's own animation
+   * callbacks would then reach for markers that are gone (the "_icon" errors). */
+  var idleWaiters = [];
+  var refreshTicket = 0;
+  function whenIdle(fn) {
+    if (!idleWaiters.length && !map._animatingZoom && !cluster._inZoomAnimation) { fn(); return; }
+    idleWaiters.push(fn);
+    if (idleWaiters.length > 1) return;
+    var done = false;
+    function go() {
+      if (done) return;
+      if (map._animatingZoom || cluster._inZoomAnimation) { setTimeout(go, 50); return; }
+      done = true;
+      var waiting = idleWaiters;  // in order; a stale answer's render drops itself
+      idleWaiters = [];
+      waiting.forEach(function (f) { f(); });
+    }
+    map.once("zoomend", function () { setTimeout(go, 0); });
+    setTimeout(go, 400);
   }
 
   function render(fc, p) {
@@ -159,7 +183,7 @@
     }
     document.body.setAttribute("data-markers", String(layers.length));
     document.body.setAttribute("data-state", "ready");
-    drawNear(p);
+    near.draw(p);
     fitView(p, layers);
   }
 
@@ -227,17 +251,39 @@
     window.mintDetails.render(detailsBody, f, distance, T, cfg.lang, cfg.page === "embed");
     details.hidden = false;
     details.setAttribute("data-place-id", id);
-    var m = markers[id];
-    if (m) {
-      cluster.zoomToShowLayer(m, function () {
-        var node = m.getElement();
-        document.querySelectorAll(".pin.selected").forEach(function (n) { n.classList.remove("selected"); });
-        if (node) node.classList.add("selected");
-      });
-    }
+    reveal(markers[id]);
     var title = document.getElementById("details-title");
     if (title) title.focus();
     details._returnTo = fromList && list ? document.querySelector('.result-button[data-place-id="' + CSS.escape(id) + '"]') : null;
+  }
+
+  /* Show a marker: zoom in if it sits in a cluster, spiderfy if it shares its spot, then
+   * mark it. Unlike markercluster's zoomToShowLayer this leaves no callback behind that a
+   * later rebuild of the cluster could break: every step checks the marker is still there. */
+  function reveal(m) {
+    if (!m || !cluster.hasLayer(m)) return;
+    function mark() {
+      if (!cluster.hasLayer(m)) return;
+      document.querySelectorAll(".pin.selected").forEach(function (n) { n.classList.remove("selected"); });
+      var node = m.getElement();
+      if (node) node.classList.add("selected");
+    }
+    var parent = cluster.getVisibleParent(m);
+    if (parent === m) { mark(); return; }
+    if (map.getZoom() >= 17 && parent && parent.spiderfy) {  // same spot: no zoom helps
+      parent.spiderfy();
+      setTimeout(mark, 300);
+      return;
+    }
+    map.once("moveend", function () {
+      whenIdle(function () {
+        if (!cluster.hasLayer(m)) return;
+        var shown = cluster.getVisibleParent(m);
+        if (shown && shown !== m && shown.spiderfy) shown.spiderfy();
+        setTimeout(mark, 300);
+      });
+    });
+    map.setView(m.getLatLng(), Math.max(map.getZoom(), 17));
   }
 
   function closeDetails() {
@@ -245,37 +291,11 @@
     if (details._returnTo) details._returnTo.focus();
   }
 
-  /* ---------- near me ---------- */
-
-  function setNear(lat, lon, label) {
-    nearInput.value = lat.toFixed(5) + "," + lon.toFixed(5);
-    if (!form.elements.radius_km.value) form.elements.radius_km.value = "5";
-    setStatus(label || "");
-    refresh();
-  }
-
-  function setStatus(text) {
-    var s = document.getElementById("near-status");
-    if (s) s.textContent = text;
-  }
-
-  function drawNear(p) {
-    if (nearLayer) { map.removeLayer(nearLayer); nearLayer = null; }
-    var near = p.get("near");
-    if (!near) return;
-    var parts = near.split(",").map(Number);
-    nearLayer = L.layerGroup();
-    L.circleMarker(parts, { radius: 7, color: "#1b7837", weight: 3, fillOpacity: 0.9 }).addTo(nearLayer);
-    var r = Number(p.get("radius_km"));
-    if (r) L.circle(parts, { radius: r * 1000, color: "#1b7837", weight: 1, fillOpacity: 0.05 }).addTo(nearLayer);
-    nearLayer.addTo(map);
-  }
+  /* ---------- view ---------- */
 
   function fitView(p, layers) {
-    if (nearLayer && p.get("radius_km")) {
-      var circles = nearLayer.getLayers().filter(function (l) { return l instanceof L.Circle; });
-      if (circles.length) { map.fitBounds(circles[0].getBounds(), { maxZoom: 15 }); return; }
-    }
+    var circle = p.get("radius_km") ? near.circleBounds() : null;
+    if (circle) { map.fitBounds(circle, { maxZoom: 15 }); return; }
     if (p.get("area") && areasLayer) {
       areasLayer.eachLayer(function (l) {
         if (l.feature && l.feature.id === p.get("area")) map.fitBounds(l.getBounds());
@@ -283,51 +303,6 @@
       return;
     }
     if (embed.fit && layers.length) map.fitBounds(cluster.getBounds(), { maxZoom: 15, padding: [20, 20] });
-  }
-
-  function resolvePlaceName(text) {
-    var needle = fold(text);
-    if (!needle) return null;
-    var entries = cfg.gazetteer || [];
-    for (var i = 0; i < entries.length; i++) if (fold(entries[i].name) === needle) return entries[i];
-    for (var j = 0; j < entries.length; j++) if (fold(entries[j].name).indexOf(needle) === 0) return entries[j];
-    return null;
-  }
-
-  function initNear() {
-    if (!form || !nearInput) return;
-    var datalist = document.getElementById("gazetteer-list");
-    (cfg.gazetteer || []).forEach(function (e) { datalist.appendChild(el("option", { value: e.name })); });
-    var text = document.getElementById("near-text");
-    function fromText() {
-      var hit = resolvePlaceName(text.value);
-      if (!hit) { setStatus(T.near_unknown + ": " + text.value); return; }
-      setNear(hit.lat, hit.lon, hit.name);
-    }
-    document.getElementById("near-set").addEventListener("click", fromText);
-    text.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); fromText(); } });
-    document.getElementById("near-locate").addEventListener("click", function () {
-      if (!navigator.geolocation) { setStatus(T.near_unknown); return; }
-      navigator.geolocation.getCurrentPosition(
-        function (pos) { setNear(pos.coords.latitude, pos.coords.longitude, T.near_locate); },
-        function (err) { setStatus(err.message); }, { timeout: 10000 });
-    });
-    var pick = document.getElementById("near-pick");
-    pick.addEventListener("click", function () {
-      pickMode = !pickMode;
-      pick.setAttribute("aria-pressed", String(pickMode));
-      map.getContainer().classList.toggle("picking", pickMode);
-    });
-    map.on("click", function (e) {
-      if (!pickMode) return;
-      pickMode = false;
-      pick.setAttribute("aria-pressed", "false");
-      map.getContainer().classList.remove("picking");
-      setNear(e.latlng.lat, e.latlng.lng, e.latlng.lat.toFixed(4) + ", " + e.latlng.lng.toFixed(4));
-    });
-    document.getElementById("near-clear").addEventListener("click", function () {
-      nearInput.value = ""; text.value = ""; form.elements.radius_km.value = ""; setStatus(""); refresh();
-    });
   }
 
   /* ---------- tiles failing must not break the page ---------- */
@@ -355,6 +330,7 @@
       toggle.addEventListener("click", function () {
         panel.hidden = !panel.hidden;
         toggle.setAttribute("aria-expanded", String(!panel.hidden));
+        toggle.textContent = panel.hidden ? T.show_filters : T.hide_filters;
         map.invalidateSize();
       });
     }
@@ -384,7 +360,7 @@
                     || field.type === "number" || field.type === "date")
                    && field.name !== "lang") field.value = "";
         });
-        setStatus("");
+        near.setStatus("");
         refresh();
       });
     }
@@ -393,12 +369,13 @@
     document.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && details && !details.hidden) closeDetails();
     });
-    initNear();
+    near.init();
     window.mintLayers.init(map, cfg, T, countEl);
     watchTiles();
     refresh();
   }
 
-  window.mintExplorer = { refresh: refresh, openDetails: openDetails, cfg: cfg };
+  window.mintExplorer = { refresh: refresh, openDetails: openDetails, cfg: cfg,
+                          params: function () { return stateParams().toString(); } };
   init();
 })();

@@ -52,9 +52,10 @@
   document.getElementById("copy-snippet").addEventListener("click", function () {
     out.select();
     var status = document.getElementById("copy-status");
+    var done = "✓ " + (this.getAttribute("data-copied") || "");
     if (navigator.clipboard) {
-      navigator.clipboard.writeText(out.value).then(function () { status.textContent = "✓"; },
-        function () { document.execCommand("copy"); status.textContent = "✓"; });
-    } else { document.execCommand("copy"); status.textContent = "✓"; }
+      navigator.clipboard.writeText(out.value).then(function () { status.textContent = done; },
+        function () { document.execCommand("copy"); status.textContent = done; });
+    } else { document.execCommand("copy"); status.textContent = done; }
   });
 })();

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..i18n import texts
 from ..query import ParamError
 
 COMPRESSIBLE = ("application/json", "application/geo+json", "text/html", "text/css",
@@ -144,6 +145,14 @@ def copy_exception_headers(exc: HTTPException, response: Response) -> None:
             response.headers[name] = value
 
 
+def error_page(status: int, message: str, parameter: str | None = None) -> str:
+    """The error page in the page's language; the technical detail (English) only in the
+    English page, so that no English reaches the German one."""
+    lang = "en" if request.args.get("lang") == "en" else "de"
+    return render_template("error.html", status=status, parameter=parameter,
+                           message=message, lang=lang, t=texts(lang))
+
+
 def init_app(app: Flask) -> None:
     cache = ByteCache(app.config["RESPONSE_CACHE_MB"] * 1024 * 1024)
     app.extensions["gzip_cache"] = cache
@@ -153,8 +162,7 @@ def init_app(app: Flask) -> None:
     def bad_param(exc: ParamError):
         if wants_json():
             return json_error(400, exc.message, exc.parameter)
-        return render_template("error.html", status=400, parameter=exc.parameter,
-                               message=exc.message), 400
+        return error_page(400, exc.message, exc.parameter), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -162,9 +170,8 @@ def init_app(app: Flask) -> None:
             response = json_error(exc.code or 500, exc.description or exc.name)
             copy_exception_headers(exc, response)
             return response
-        response = app.make_response((render_template(
-            "error.html", status=exc.code, parameter=None,
-            message=exc.description or exc.name), exc.code))
+        response = app.make_response((error_page(exc.code or 500,
+                                                  exc.description or exc.name), exc.code))
         copy_exception_headers(exc, response)
         return response
 
@@ -173,8 +180,7 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error on %s", request.path)
         if wants_json():
             return json_error(500, "internal error; it has been logged")
-        return render_template("error.html", status=500, parameter=None,
-                               message="internal error; it has been logged"), 500
+        return error_page(500, ""), 500
 
     @app.after_request
     def headers(response: Response) -> Response:

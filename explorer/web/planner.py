@@ -38,7 +38,7 @@ from ..planner.sources import LRU, Planner
 from ..planner.texts import km, texts
 from ..query import ParamError
 from ..store import Snapshot
-from .http import cached_response, etag_for, json_error
+from .http import cached_response, error_page, etag_for, json_error
 from .pages import labels, script_json
 from .ratelimit import SlidingWindow
 
@@ -143,8 +143,7 @@ def bad_param(exc: ParamError):
     """Exports answer bad parameters as JSON (scripts call them); the page as HTML."""
     if request.path.startswith("/planner/export/") or request.path == "/api/coverage":
         return json_error(400, exc.message, exc.parameter)
-    return render_template("error.html", status=400, parameter=exc.parameter,
-                           message=exc.message), 400
+    return error_page(400, exc.message, exc.parameter), 400
 
 
 @bp.get("/api/coverage")
@@ -211,6 +210,11 @@ def page():
         underserved=view.underserved_table(cov, lang, t, label_map["groups"]),
         underserved_total=underserved_total, max_rows=view.MAX_TABLE_ROWS,
         reach_label=km(params.reach_m, lang),
+        demand_label=(t["facts_demand_for"].replace("{groups}", ", ".join(
+            label_map["groups"].get(g, g) for g in params.groups)) if params.groups
+            else t["facts_demand"]),
+        cells_label=t["facts_cells_size"].replace("{m}", f"{params.cell_m:g}"),
+        has_districts=any(r.region.kind == "district" for r in cov.regions),
     )
 
 
