@@ -219,9 +219,24 @@ def document(snap: Snapshot, extra_paths: dict[str, Any] | None = None) -> dict[
             "responses": {"200": {"description": "Matches", "content": {
                 "application/json": {"schema": {"type": "array", "items": {
                     "$ref": "#/components/schemas/GazetteerEntry"}}}}}, "400": ERROR}}},
+        "/api/where": {"get": {
+            "summary": "Every name of the 'where' box: postcodes, Stadtteile, places, schools, "
+                       "Kitas",
+            "parameters": [_param("lang", {"type": "string", "enum": ["de", "en"]},
+                                  "Language of the page asking (the list is the same).")],
+            "responses": {"200": {"description": "Entries", "content": {
+                "application/json": {"schema": {"type": "array", "items": {
+                    "type": "object", "required": ["name", "kind", "lat", "lon", "detail"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "kind": {"type": "string", "enum": [
+                            "postcode", "stadtteil", "ortsteil", "place", "school", "kita"]},
+                        "lat": {"type": "number"}, "lon": {"type": "number"},
+                        "detail": {"type": "string"}}}}}}}, "400": ERROR}}},
         "/api/layers/{name}": {"get": {
             "summary": "An imported open-data layer (after `explorer import`)",
-            "parameters": [_param("name", {"type": "string", "enum": ["schools", "daycare"]},
+            "parameters": [_param("name", {"type": "string",
+                                           "enum": ["schools", "daycare", "nature"]},
                                   "Layer name.", where="path", required=True)],
             "responses": {"200": _json("AnyFeatureCollection", "The layer", geojson),
                           "400": ERROR, "404": NOT_FOUND}}},

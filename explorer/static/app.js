@@ -20,6 +20,7 @@
   var detailsBody = document.getElementById("details-body");
   var embed = cfg.embed || {};
 
+  var clusterView = window.mintCluster.create(map, cluster);
   var near = window.mintNear.create({ map: map, form: form, cfg: cfg, T: T, refresh: refresh });
   var markers = {};
   var featuresById = {};
@@ -29,8 +30,6 @@
 
   var U = window.mintUI;
   var el = U.el;
-  function formatDate(iso) { return U.formatDate(iso, cfg.lang); }
-  function formatDistance(m) { return U.formatDistance(m, cfg.lang); }
 
   /* ---------- state <-> form <-> URL ---------- */
 
@@ -111,7 +110,7 @@
         return r.json();
       })
       .then(function (fc) {
-        whenIdle(function () { if (ticket === refreshTicket) render(fc, p); });
+        clusterView.whenIdle(function () { if (ticket === refreshTicket) render(fc, p, ticket); });
       })
       .catch(function (err) {
         if (err.name === "AbortError") return;
@@ -142,28 +141,9 @@
     return m;
   }
 
-  /* The cluster must not be rebuilt while it animates: markercluster's own animation
-   * callbacks would then reach for markers that are gone (the "_icon" errors). */
-  var idleWaiters = [];
   var refreshTicket = 0;
-  function whenIdle(fn) {
-    if (!idleWaiters.length && !map._animatingZoom && !cluster._inZoomAnimation) { fn(); return; }
-    idleWaiters.push(fn);
-    if (idleWaiters.length > 1) return;
-    var done = false;
-    function go() {
-      if (done) return;
-      if (map._animatingZoom || cluster._inZoomAnimation) { setTimeout(go, 50); return; }
-      done = true;
-      var waiting = idleWaiters;  // in order; a stale answer's render drops itself
-      idleWaiters = [];
-      waiting.forEach(function (f) { f(); });
-    }
-    map.once("zoomend", function () { setTimeout(go, 0); });
-    setTimeout(go, 400);
-  }
 
-  function render(fc, p) {
+  function render(fc, p, ticket) {
     cluster.clearLayers();
     markers = {};
     featuresById = {};
@@ -175,57 +155,17 @@
       layers.push(m);
     });
     cluster.addLayers(layers);
-    renderList(fc.features);
+    window.mintResults.render(list, fc.features, T, cfg.lang, openDetails);
     var n = fc.features.length;
     if (countEl) {
       countEl.textContent = n === 1 ? T.count_one : T.count_many.replace("{n}", n);
       if (n === 0) countEl.textContent = T.none;
     }
+    wayOn(n, p, ticket);
     document.body.setAttribute("data-markers", String(layers.length));
     document.body.setAttribute("data-state", "ready");
     near.draw(p);
     fitView(p, layers);
-  }
-
-  var LIST_LIMIT = 300;
-
-  function renderList(features, all) {
-    if (!list) return;
-    list.textContent = "";
-    var shown = all ? features : features.slice(0, LIST_LIMIT);
-    shown.forEach(function (f) {
-      var li = el("li", { "class": "result" });
-      var button = el("button", { type: "button", "class": "result-button", "data-place-id": f.id });
-      button.appendChild(el("span", { "class": "result-name" }, f.properties.name));
-      var meta = f.properties.kind_label || "";
-      if (f.properties.stadtteil) meta += " · " + f.properties.stadtteil;
-      if (f.properties.distance_m !== undefined) meta += " · " + formatDistance(f.properties.distance_m);
-      button.appendChild(el("span", { "class": "result-meta" }, meta));
-      button.addEventListener("click", function () { openDetails(f.id, true); });
-      li.appendChild(button);
-      var offers = f.properties.offers_matching || [];
-      if (offers.length) {
-        var ul = el("ul", { "class": "result-offers" });
-        offers.forEach(function (o) {
-          var text = o.title + (o.next_date ? " · " + T.next_date + " " + formatDate(o.next_date) : "");
-          ul.appendChild(el("li", {}, text));
-        });
-        var more = (f.properties.offer_count || 0) - offers.length;
-        if (more > 0) ul.appendChild(el("li", {}, "+" + more));
-        li.appendChild(ul);
-      }
-      li.appendChild(el("a", { href: "/places/" + encodeURIComponent(f.id) + "?lang=" + cfg.lang,
-        "class": "result-page" }, T.place_page));
-      list.appendChild(li);
-    });
-    if (shown.length < features.length) {
-      var more = el("button", { type: "button", "class": "show-all" },
-        T.show_all.replace("{n}", features.length));
-      more.addEventListener("click", function () { renderList(features, true); });
-      var li = el("li");
-      li.appendChild(more);
-      list.appendChild(li);
-    }
   }
 
   var fullRecords = {};
@@ -251,44 +191,39 @@
     window.mintDetails.render(detailsBody, f, distance, T, cfg.lang, cfg.page === "embed");
     details.hidden = false;
     details.setAttribute("data-place-id", id);
-    reveal(markers[id]);
+    clusterView.reveal(markers[id]);
     var title = document.getElementById("details-title");
     if (title) title.focus();
     details._returnTo = fromList && list ? document.querySelector('.result-button[data-place-id="' + CSS.escape(id) + '"]') : null;
   }
 
-  /* Show a marker: zoom in if it sits in a cluster, spiderfy if it shares its spot, then
-   * mark it. Unlike markercluster's zoomToShowLayer this leaves no callback behind that a
-   * later rebuild of the cluster could break: every step checks the marker is still there. */
-  function reveal(m) {
-    if (!m || !cluster.hasLayer(m)) return;
-    function mark() {
-      if (!cluster.hasLayer(m)) return;
-      document.querySelectorAll(".pin.selected").forEach(function (n) { n.classList.remove("selected"); });
-      var node = m.getElement();
-      if (node) node.classList.add("selected");
-    }
-    var parent = cluster.getVisibleParent(m);
-    if (parent === m) { mark(); return; }
-    if (map.getZoom() >= 17 && parent && parent.spiderfy) {  // same spot: no zoom helps
-      parent.spiderfy();
-      setTimeout(mark, 300);
-      return;
-    }
-    map.once("moveend", function () {
-      whenIdle(function () {
-        if (!cluster.hasLayer(m)) return;
-        var shown = cluster.getVisibleParent(m);
-        if (shown && shown !== m && shown.spiderfy) shown.spiderfy();
-        setTimeout(mark, 300);
-      });
-    });
-    map.setView(m.getLatLng(), Math.max(map.getZoom(), 17));
-  }
-
   function closeDetails() {
     details.hidden = true;
     if (details._returnTo) details._returnTo.focus();
+  }
+
+  /* ---------- an empty answer offers the way on (empty.js) ---------- */
+
+  var FILTER_LABELS = { topic: "topics", group: "groups", kind: "kind", q: "search", age: "age",
+    from: "when_filter", to: "when_filter", cost: "free_only", bookable: "bookable_only",
+    area: "area", grade: "grade", format: "format" };
+
+  function wayOn(n, p, ticket) {
+    var box = document.getElementById("way-on");
+    if (!box) return;
+    if (n > 0 || !window.mintEmpty) { box.hidden = true; box.textContent = ""; return; }
+    window.mintEmpty.show(box, p, {
+      api: cfg.api.places, lang: cfg.lang, T: T,
+      stillCurrent: function () { return ticket === refreshTicket; },
+      labelOf: function (name) { return T[FILTER_LABELS[name]] || name; },
+      widen: function (km) { form.elements.radius_km.value = String(km); refresh(); },
+      drop: function (name) {
+        fieldsNamed(name).forEach(function (f) {
+          if (f.type === "checkbox") f.checked = false; else f.value = "";
+        });
+        refresh();
+      }
+    });
   }
 
   /* ---------- view ---------- */
@@ -308,14 +243,14 @@
   /* ---------- tiles failing must not break the page ---------- */
 
   function watchTiles() {
+    function failed() {
+      var s = document.getElementById("tile-status");
+      if (s) s.hidden = false;
+      map.getContainer().classList.add("no-tiles");
+    }
+    if (map.getContainer().classList.contains("no-tiles")) failed();  // failed before we ran
     map.eachLayer(function (layer) {
-      if (layer instanceof L.TileLayer) {
-        layer.on("tileerror", function () {
-          var s = document.getElementById("tile-status");
-          if (s) s.hidden = false;
-          map.getContainer().classList.add("no-tiles");
-        });
-      }
+      if (layer instanceof L.TileLayer) layer.on("tileerror", failed);
     });
   }
 

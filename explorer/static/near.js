@@ -43,12 +43,37 @@
       return circles.length ? circles[0].getBounds() : null;
     }
 
+    var entries = cfg.gazetteer || [];  // until the full list of names has arrived
+    var loading = null;
+
+    function load() {  // postcodes, Stadtteile, places, schools and Kitas, from this app
+      if (loading) return loading;
+      loading = fetch(cfg.api.where + "?lang=" + cfg.lang).then(function (r) {
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      }).then(function (list) {
+        entries = list;
+        var datalist = document.getElementById("gazetteer-list");
+        datalist.textContent = "";
+        list.forEach(function (e) {
+          var kind = T["where_" + e.kind] || "";
+          datalist.appendChild(U.el("option", { value: e.name,
+            label: kind + (e.detail ? " · " + e.detail : "") }));
+        });
+        return list;
+      }).catch(function () { loading = null; return entries; });
+      return loading;
+    }
+
     function resolve(text) {
       var needle = U.fold(text);
       if (!needle) return null;
-      var entries = cfg.gazetteer || [];
-      for (var i = 0; i < entries.length; i++) if (U.fold(entries[i].name) === needle) return entries[i];
-      for (var j = 0; j < entries.length; j++) if (U.fold(entries[j].name).indexOf(needle) === 0) return entries[j];
+      var tests = [function (n) { return n === needle; },
+        function (n) { return n.indexOf(needle) === 0; },
+        function (n) { return n.indexOf(needle) >= 0; }];
+      for (var t = 0; t < tests.length; t++) {
+        for (var i = 0; i < entries.length; i++) if (tests[t](U.fold(entries[i].name))) return entries[i];
+      }
       return null;
     }
 
@@ -69,10 +94,13 @@
       (cfg.gazetteer || []).forEach(function (e) { datalist.appendChild(U.el("option", { value: e.name })); });
       var text = document.getElementById("near-text");
       function fromText() {
-        var hit = resolve(text.value);
-        if (!hit) { setStatus(T.near_unknown + ": " + text.value); return; }
-        set(hit.lat, hit.lon, hit.name);
+        load().then(function () {
+          var hit = resolve(text.value);
+          if (!hit) { setStatus(T.near_unknown + ": " + text.value); return; }
+          set(hit.lat, hit.lon, hit.name);
+        });
       }
+      text.addEventListener("focus", load);
       document.getElementById("near-set").addEventListener("click", fromText);
       text.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); fromText(); } });
       document.getElementById("near-locate").addEventListener("click", function () {

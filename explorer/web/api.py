@@ -7,7 +7,7 @@ import json
 import numpy as np
 from flask import Blueprint, abort, current_app, request
 
-from .. import geojson, openapi
+from .. import geojson, openapi, where
 from ..matching import match
 from ..query import API_PARAMS, MultiArgs, ParamError, PlaceQuery
 from ..store import Snapshot
@@ -209,6 +209,15 @@ def openapi_document():
     extra = current_app.extensions.get("openapi_paths", {})
     body = json.dumps(openapi.document(snap, extra), ensure_ascii=False)
     return cached_response(body, etag_for(snap.version, "openapi", str(sorted(extra))),
+                           "application/json")
+
+
+@bp.get("/where")
+def where_entries():
+    """Names for the "where" box (postcodes, Stadtteile, places, schools, Kitas)."""
+    snap = snapshot()
+    lang_arg()
+    return cached_response(where.entries_json(snap), etag_for(snap.version, "where"),
                            "application/json")
 
 

@@ -92,7 +92,7 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
     config = {
         "page": page,
         "lang": lang,
-        "api": {"places": "/api/places", "layers": "/api/layers/"},
+        "api": {"places": "/api/places", "layers": "/api/layers/", "where": "/api/where"},
         "mapVar": parts.map_var,
         "clusterVar": parts.cluster_var,
         "areasVar": parts.areas_var,
