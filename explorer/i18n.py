@@ -67,6 +67,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "planner": {"de": "Planungsansicht", "en": "Planner view"},
     "embed": {"de": "Karte einbinden", "en": "Embed the map"},
     "skip": {"de": "Zur Ergebnisliste springen", "en": "Skip to results"},
+    "more_filters": {"de": "Mehr Filter", "en": "More filters"},
+    "fewer_filters": {"de": "Weniger Filter", "en": "Fewer filters"},
     "map_label": {"de": "Karte der Lernorte", "en": "Map of learning places"},
     "bad_param": {"de": "Ungültiger Parameter", "en": "Invalid parameter"},
     "not_found": {"de": "Nicht gefunden", "en": "Not found"},

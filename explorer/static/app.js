@@ -299,6 +299,14 @@
         refresh();
       });
     }
+    var more = document.getElementById("filters-more");
+    if (more && form) {
+      more.addEventListener("click", function () {
+        var open = form.classList.toggle("open");
+        more.setAttribute("aria-expanded", String(open));
+        more.textContent = open ? T.fewer_filters : T.more_filters;
+      });
+    }
     var close = document.getElementById("details-close");
     if (close) close.addEventListener("click", closeDetails);
     document.addEventListener("keydown", function (e) {

@@ -57,13 +57,13 @@
       links.appendChild(document.createTextNode(" · "));
       links.appendChild(a);
     });
-    if (p.description) body.appendChild(el("p", {}, p.description));
-    if (p.offers && p.offers.length) {
+    if (p.offers && p.offers.length) {  // what one can do there comes first
       body.appendChild(el("h3", {}, T.offers));
       var ul = el("ul", { "class": "offers" });
       p.offers.forEach(function (o) { ul.appendChild(offerItem(o, T)); });
       body.appendChild(ul);
     }
+    if (p.description) body.appendChild(el("p", {}, p.description));
     var dl = el("dl");
     var a = p.address || {};
     row(dl, T.address, [a.street, [a.postcode, a.city].filter(Boolean).join(" ")].filter(Boolean).join(", ")

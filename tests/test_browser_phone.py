@@ -1,0 +1,65 @@
+"""The explorer on a 375 x 740 phone: the answer first, the details as a full screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.i18n import TEXTS
+
+pytestmark = pytest.mark.browser
+READY = "() => document.body.dataset.state === 'ready'"
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True,
+                                  has_touch=True)
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    yield pg
+    context.close()
+
+
+def test_after_choosing_a_place_the_first_result_is_visible_without_scrolling(phone,
+                                                                            live_server):
+    phone.goto(live_server.url + "/")
+    phone.wait_for_function(READY, timeout=15000)
+    phone.fill("#near-text", "Querenburg")
+    phone.press("#near-text", "Enter")
+    phone.wait_for_function("() => new URL(location.href).searchParams.has('near')")
+    phone.wait_for_function(READY, timeout=15000)
+    first = phone.locator(".result-button").first
+    top = first.evaluate("b => b.getBoundingClientRect().top")
+    assert 0 <= top < 740 - 20, top  # in the first screen, no scrolling
+    assert phone.evaluate("() => window.scrollY") == 0
+    # the other filters wait behind one button, which says what it does
+    topic = phone.locator("input[name=topic]").first
+    assert not topic.is_visible()
+    more = phone.locator("#filters-more")
+    assert more.inner_text() == TEXTS["more_filters"]["de"]
+    more.click()
+    assert topic.is_visible() and more.get_attribute("aria-expanded") == "true"
+    assert phone.errors == []
+
+
+def test_details_cover_the_screen_with_the_title_in_full_and_offers_first(phone, live_server):
+    phone.goto(live_server.url + "/?kind=planetarium")
+    phone.wait_for_function(READY, timeout=15000)
+    phone.locator(".result-button").first.click()
+    details = phone.locator("#details")
+    details.wait_for(state="visible")
+    rect = details.evaluate("d => { const r = d.getBoundingClientRect(); "
+                            "return [r.left, r.top, r.width, r.height]; }")
+    assert rect[0] == 0 and rect[1] == 0 and rect[2] == 375 and rect[3] >= 700, rect
+    title = phone.locator("#details-title").evaluate(
+        "t => { const r = t.getBoundingClientRect(); const c = document.getElementById("
+        "'details-close').getBoundingClientRect(); return [r.right <= c.left + 1 || "
+        "r.top >= c.bottom - 1, t.scrollWidth <= t.clientWidth]; }")
+    assert title == [True, True]  # not under the close button, not cut off
+    order = phone.locator("#details-body > *").evaluate_all(
+        "nodes => nodes.map(n => n.tagName + '.' + n.className)")
+    assert order.index("H3.") < order.index("DL.")  # offers before address and sources
+    phone.keyboard.press("Escape")
+    details.wait_for(state="hidden")
+    assert phone.errors == []
