@@ -63,3 +63,22 @@ def test_details_cover_the_screen_with_the_title_in_full_and_offers_first(phone,
     phone.keyboard.press("Escape")
     details.wait_for(state="hidden")
     assert phone.errors == []
+
+
+@pytest.mark.parametrize("size", [(375, 740), (1280, 800)])
+def test_keyboard_reaches_the_first_result_in_ten_presses(browser, live_server, size):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.wait_for_function(READY, timeout=15000)
+    presses = 0
+    while presses < 10:
+        key = "Enter" if page.evaluate(
+            "() => document.activeElement.classList.contains('skip-link')") else "Tab"
+        page.keyboard.press(key)
+        presses += 1
+        if page.evaluate("() => document.activeElement.classList.contains('result-button')"):
+            break
+    first = page.locator(".result-button").first.get_attribute("data-place-id")
+    assert page.evaluate("() => document.activeElement.dataset.placeId") == first, presses
+    context.close()
