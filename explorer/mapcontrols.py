@@ -4,8 +4,9 @@ Leaflet writes English titles into its controls ("Zoom in", "Layers", the attrib
 "A JavaScript library for interactive maps") and folium's scale shows miles too. This
 element, added last to a folium map, creates the zoom control with our titles, a metric
 scale, a translated attribution prefix and a translated layer-switch title, so neither
-language leaks into the other. It also marks the map as "no-tiles" as soon as a tile fails,
-before the page script runs. The texts are ours (i18n.TEXTS), written as JSON.
+language leaks into the other. It also marks the map as "no-tiles" and shows the page's
+tile notice as soon as a tile fails, whether or not the page script has run yet. The texts
+are ours (i18n.TEXTS), written as JSON.
 """
 
 from __future__ import annotations
@@ -38,9 +39,13 @@ class LocalControls(MacroElement):
   }
   layers();
   setTimeout(layers, 0);  // a layer control added after this element
-  map.eachLayer(function (layer) {  // noted at once: the page script may come later
+  map.eachLayer(function (layer) {  // noted at once: the map stays usable without tiles
     if (layer instanceof L.TileLayer) {
-      layer.on("tileerror", function () { map.getContainer().classList.add("no-tiles"); });
+      layer.on("tileerror", function () {
+        map.getContainer().classList.add("no-tiles");
+        var status = document.getElementById("tile-status");
+        if (status) status.hidden = false;
+      });
     }
   });
 })({{ this._parent.get_name() }}, {{ this.texts|tojson }});

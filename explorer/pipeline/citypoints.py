@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from ..matching import haversine_m
 from .layerbuild import utm_to_lonlat
 from .opendata import parse
 
@@ -75,11 +77,8 @@ def load(folder: Path) -> dict[str, dict[str, CityPoint]]:
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Haversine distance; within a city the error against the ellipsoid is far below 1 m."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371008.8 * math.asin(math.sqrt(a))
+    """The query's haversine distance between two points, in metres."""
+    return float(haversine_m(lat1, lon1, np.array([lat2]), np.array([lon2]))[0])
 
 
 def same_place(points: dict[str, dict[str, CityPoint]], feature: dict) -> list[CityPoint]:

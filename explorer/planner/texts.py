@@ -123,25 +123,23 @@ def texts(lang: str) -> dict[str, str]:
     return out
 
 
-def km(metres: float | None, lang: str, digits: int = 1) -> str:
-    """1500 -> '1,5 km' (de) / '1.5 km' (en); below 1 km in metres."""
+def km(metres: float | None, lang: str, digits: int = 1, exact: bool = False) -> str:
+    """1500 -> '1,5 km' (de) / '1.5 km' (en); below 1 km in metres. ``exact`` keeps the
+    trailing zeros, so a measured value never reads as a round setting."""
     if metres is None:
         return TEXTS["none"][lang]
     if metres < 1000:
         return f"{round(metres):d} m"
-    text = f"{metres / 1000:.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{metres / 1000:.{digits}f}"
+    if not exact:
+        text = text.rstrip("0").rstrip(".")
     return (text.replace(".", ",") if lang == "de" else text) + " km"
 
 
 def distance(metres: float | None, lang: str) -> str:
-    """A measured distance, never rounded into a round figure it is not: 1966 ->
-    '1,97 km', 2000 -> '2,00 km' (a reach such as '2 km' is a setting, see km())."""
-    if metres is None:
-        return TEXTS["none"][lang]
-    if metres < 1000:
-        return f"{round(metres):d} m"
-    text = f"{metres / 1000:.2f}"
-    return (text.replace(".", ",") if lang == "de" else text) + " km"
+    """A measured distance to 10 m: 1966 -> '1,97 km', 2000 -> '2,00 km' (a reach such as
+    '2 km' is a setting, see km())."""
+    return km(metres, lang, digits=2, exact=True)
 
 
 def percent(value: float | None, lang: str) -> str:

@@ -240,20 +240,6 @@
     if (embed.fit && layers.length) map.fitBounds(cluster.getBounds(), { maxZoom: 15, padding: [20, 20] });
   }
 
-  /* ---------- tiles failing must not break the page ---------- */
-
-  function watchTiles() {
-    function failed() {
-      var s = document.getElementById("tile-status");
-      if (s) s.hidden = false;
-      map.getContainer().classList.add("no-tiles");
-    }
-    if (map.getContainer().classList.contains("no-tiles")) failed();  // failed before we ran
-    map.eachLayer(function (layer) {
-      if (layer instanceof L.TileLayer) layer.on("tileerror", failed);
-    });
-  }
-
   /* ---------- wiring ---------- */
 
   function initEmbed() {
@@ -314,7 +300,6 @@
     });
     near.init();
     window.mintLayers.init(map, cfg, T, countEl);
-    watchTiles();
     refresh();
   }
 
