@@ -16,7 +16,14 @@ run: $(STAMP)
 	$(BIN)/explorer check
 	$(BIN)/explorer serve
 
-test: $(STAMP)
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+
+# axe-core for the accessibility tests comes from npm when npm is there (they skip without it).
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/a11y --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility tests will skip"; fi
+
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check explorer tests scripts
 	$(BIN)/explorer check
 	$(BIN)/pytest
@@ -29,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_offers.py
 	$(BIN)/python scripts/bench_db.py
+	$(BIN)/python scripts/bench_phone.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -6,10 +6,12 @@ import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from werkzeug import Request, Response
 from werkzeug.serving import make_server
 
 from explorer import create_app
@@ -137,6 +139,12 @@ def page(browser):
     context.close()
 
 
+def open_more_filters(page) -> None:
+    """Unfold "Mehr Filter" (the filters beyond where, who and topic) unless it is open."""
+    if page.get_attribute("#filters-more", "aria-expanded") != "true":
+        page.click("#filters-more")
+
+
 @pytest.fixture(scope="module")
 def server():
     """pytest-httpserver on 127.0.0.1 (a real HTTP server for the pipeline's clients);
@@ -148,6 +156,37 @@ def server():
     yield srv
     srv.clear()
     srv.stop()
+class FakeNominatim:
+    """Records every request (time, args, headers) and answers through ``answer``."""
+
+    def __init__(self, answer: Callable[[Request, int], Response]):
+        self.answer = answer
+        self.calls: list[tuple[float, dict[str, str], dict[str, str]]] = []
+
+    def __call__(self, request: Request) -> Response:
+        self.calls.append((time.monotonic(), dict(request.args), dict(request.headers)))
+        return self.answer(request, len(self.calls))
+
+    @property
+    def times(self) -> list[float]:
+        return [t for t, _, _ in self.calls]
+
+    @property
+    def args(self) -> list[dict[str, str]]:
+        return [a for _, a, _ in self.calls]
+
+
+@pytest.fixture
+def nominatim(server) -> Iterator[Callable[..., FakeNominatim]]:
+    """Install a FakeNominatim at ``server``'s /search; cleared after the test."""
+    def install(answer: Callable[[Request, int], Response]) -> FakeNominatim:
+        fake = FakeNominatim(answer)
+        server.expect_request("/search").respond_with_handler(fake)
+        return fake
+    yield install
+    server.clear()
+
+
 from dbfixtures import (  # noqa: E402,F401  (fixtures of the database tests)
     backend,
     db_url,

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from explorer import create_app
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, open_more_filters
 from tests.test_browser_explorer import wait_ready
 from tests.test_offers import WEEKLY, edit_offers
 
@@ -43,6 +43,7 @@ def test_age_and_this_weekend_then_open_the_place_page(page, weekend_server):
     page.locator("input[name=age]").dispatch_event("change")
     page.wait_for_function("() => new URLSearchParams(location.search).get('age') === '9'")
     wait_ready(page)
+    open_more_filters(page)
     page.select_option("#when-choice", "weekend")
     first, last = weekend(dt.date.today())
     page.wait_for_function(
@@ -67,6 +68,7 @@ def test_age_and_this_weekend_then_open_the_place_page(page, weekend_server):
 def test_date_range_fields_appear_only_for_a_chosen_range(page, live_server):
     page.goto(live_server.url + "/")
     wait_ready(page)
+    open_more_filters(page)
     assert not page.locator("input[name=from]").is_visible()
     page.select_option("#when-choice", "range")
     assert page.locator("input[name=from]").is_visible()
@@ -83,6 +85,7 @@ def test_free_and_bookable_checkboxes_filter_the_map(page, live_server):
     page.goto(live_server.url + "/")
     wait_ready(page)
     everything = int(page.evaluate("() => document.body.dataset.markers"))
+    open_more_filters(page)
     page.check("input[name=cost][value=free]")
     page.wait_for_function("() => new URLSearchParams(location.search).get('cost') === 'free'")
     wait_ready(page)

@@ -30,16 +30,51 @@ def test_after_choosing_a_place_the_first_result_is_visible_without_scrolling(ph
     phone.wait_for_function("() => new URL(location.href).searchParams.has('near')")
     phone.wait_for_function(READY, timeout=15000)
     first = phone.locator(".result-button").first
-    top = first.evaluate("b => b.getBoundingClientRect().top")
-    assert 0 <= top < 740 - 20, top  # in the first screen, no scrolling
+    box = first.locator(".result-name").evaluate("b => b.getBoundingClientRect().toJSON()")
+    assert box["top"] >= 0 and box["bottom"] <= 740, box  # in the first screen, no scrolling
     assert phone.evaluate("() => window.scrollY") == 0
-    # the other filters wait behind one button, which says what it does
+    # count and the chosen place next to the map
+    assert phone.locator("#map-count").inner_text().endswith("Lernorte")
+    assert phone.locator("#filter-chips .chip", has_text="Querenburg").count() == 1
+    # the topics: one compact control whose list opens while it has focus
     topic = phone.locator("input[name=topic]").first
     assert not topic.is_visible()
+    phone.focus("#topic-search")
+    assert topic.is_visible()
+    phone.fill("#topic-search", "astro")
+    assert phone.locator("#topic-options label.check:visible").count() == 1
+    # the other filters wait in a sheet behind one button, which says what it does
+    group = phone.locator("input[name=group]").first
     more = phone.locator("#filters-more")
+    assert not group.is_visible()
     assert more.inner_text() == TEXTS["more_filters"]["de"]
     more.click()
-    assert topic.is_visible() and more.get_attribute("aria-expanded") == "true"
+    assert group.is_visible() and more.get_attribute("aria-expanded") == "true"
+    sheet = phone.locator("#filters-more-panel").evaluate("n => n.getBoundingClientRect().toJSON()")
+    assert sheet["bottom"] <= 741 and sheet["height"] <= 740 * 0.86  # a sheet over the page
+    phone.click("#filters-done")
+    assert not group.is_visible() and more.get_attribute("aria-expanded") == "false"
+    assert phone.errors == []
+
+
+def test_list_map_switch_and_removable_chips(phone, live_server):
+    phone.goto(live_server.url + "/?topic=astronomie&age=9")
+    phone.wait_for_function(READY, timeout=15000)
+    shown = int(phone.evaluate("() => document.body.dataset.markers"))
+    assert phone.locator("#map-count").inner_text() == f"{shown} Lernorte"
+    phone.click("#view-switch [data-view=map]")
+    assert not phone.locator("#results").is_visible()
+    height = phone.locator(".folium-map").evaluate("n => n.getBoundingClientRect().height")
+    assert height >= 740 * 0.6, height  # the map takes the screen
+    phone.click("#view-switch [data-view=list]")
+    assert phone.locator("#results").is_visible()
+    chip = phone.locator("#filter-chips .chip", has_text="Astronomie")
+    chip.locator("button").click()
+    phone.wait_for_function("() => !new URLSearchParams(location.search).has('topic')")
+    phone.wait_for_function(READY, timeout=15000)
+    assert int(phone.evaluate("() => document.body.dataset.markers")) > shown
+    assert phone.locator("#filter-chips .chip").count() == 1  # the age is left
+    assert not phone.locator("input[name=topic][value=astronomie]").is_checked()
     assert phone.errors == []
 
 

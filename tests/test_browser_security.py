@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from explorer import create_app
-from tests.conftest import OPENDATA, LiveServer, served_by_default
+from tests.conftest import OPENDATA, LiveServer, open_more_filters, served_by_default
 
 pytestmark = pytest.mark.browser
 PAYLOADS = {
@@ -61,6 +61,7 @@ def test_imported_layers_are_toggleable_on_the_map(page, app_config, tmp_path):
     with LiveServer(create_app(app_config)) as server:
         page.goto(server.url + "/")
         page.wait_for_function("() => document.body.dataset.state === 'ready'")
+        open_more_filters(page)
         page.check("input[data-layer=schools]")
         page.wait_for_function("() => document.body.dataset.layerSchools === '236'")
         page.check("input[data-layer=daycare]")

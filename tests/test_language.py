@@ -60,3 +60,114 @@ def test_leaflet_controls_and_scale_follow_the_page_language(page, live_server, 
         for i in range(toggles.count()):
             assert toggles.nth(i).get_attribute("title") == TEXTS["map_layers"][lang]
     assert page.errors == []
+
+
+# ---- every UI string of the product, checked in both languages ----
+
+def ui_strings() -> list[tuple[str, str]]:
+    """(German, English) of every UI text: explorer, planner, editorial, dates, taxonomy."""
+    from explorer import when_text
+    from explorer.editorial.texts import TEXTS as EDITORIAL
+    from explorer.load import load_dataset
+    from explorer.planner.texts import TEXTS as PLANNER
+    from tests.conftest import GEODATA
+
+    pairs = [(v["de"], v["en"]) for table in (TEXTS, PLANNER) for v in table.values()]
+    pairs += list(EDITORIAL.values())
+    de, en = when_text.WORDS["de"], when_text.WORDS["en"]
+    pairs += [(de[k], en[k]) for k in de if isinstance(de[k], str)]
+    for section in load_dataset(GEODATA).taxonomy.values():
+        pairs += [(v["de"], v["en"]) for v in section.values()
+                  if isinstance(v, dict) and "de" in v and "en" in v]
+    return pairs
+
+
+def fragments(text: str) -> list[str]:
+    """The fixed parts of a text ("{n} Lernorte" -> "Lernorte"), long enough to be telling."""
+    parts = re.split(r"\{[^}]*\}|[()\[\]:·,;]", text)
+    return [p.strip() for p in parts if len(p.strip()) >= 8 and re.search(r"[A-Za-zÄÖÜäöüß]{4}", p)]
+
+
+def leaks(shown: str, lang: str) -> list[str]:
+    """The other language's UI fragments that appear in the shown text as whole words."""
+    mine_all = " \n ".join(pair[0 if lang == "de" else 1] for pair in ui_strings())
+    found = []
+    for pair in ui_strings():
+        mine, theirs = (pair[0], pair[1]) if lang == "de" else (pair[1], pair[0])
+        if mine == theirs:
+            continue
+        for frag in fragments(theirs):
+            if frag in mine_all:  # the same words exist in this language too
+                continue
+            if re.search(r"(?<!\w)" + re.escape(frag) + r"(?!\w)", shown):
+                found.append(frag)
+    return sorted(set(found))
+
+
+# Nodes that show records (names, descriptions, addresses: written in German for both
+# languages) and machinery, not UI: left out of what is checked.
+DATA_NODES = ("script, style, template, datalist, .result-name, .result-meta, .result-offers,"
+              " #details-body h2, #details-body dd, #details-body p, #details-body li,"
+              " .leaflet-marker-pane, .leaflet-tooltip-pane, .leaflet-overlay-pane,"
+              " .leaflet-control-attribution, select[name=area] option, td, tbody th,"
+              " .place-page h1, .place-page .lead, .place-page dd, .place-page .offer p,"
+              " .place-page .offer h3, .way-on li, select[name=place] option")
+SHOWN = """(skip) => {
+  const root = document.documentElement.cloneNode(true);
+  root.querySelectorAll(skip).forEach((n) => n.remove());
+  const lang = document.documentElement.lang;  // text marked as the other language is honest
+  root.querySelectorAll("body [lang]").forEach((n) => { if (n.lang !== lang) n.remove(); });
+  const parts = [root.querySelector("body").textContent, document.title];
+  root.querySelectorAll("[title], [aria-label], [placeholder], [alt], [label]").forEach((n) => {
+    ["title", "aria-label", "placeholder", "alt", "label"].forEach((a) => {
+      if (n.getAttribute(a)) parts.push(n.getAttribute(a));
+    });
+  });
+  return parts.join("\\n");
+}"""
+
+
+def ui_pages(page, base: str, lang: str):
+    """Every screen of the product in one language, each with its interactive states."""
+    ready = "() => document.body.dataset.state === 'ready'"
+    page.goto(f"{base}/?lang={lang}&topic=astronomie&age=9&grade=3&cost=free")
+    page.wait_for_function(ready, timeout=15000)
+    from tests.conftest import open_more_filters
+    open_more_filters(page)
+    yield "explorer"
+    page.locator(".result-button").first.click()
+    page.wait_for_function("() => !document.getElementById('details').hidden")
+    yield "details"
+    page.goto(f"{base}/?lang={lang}&near=51.44,7.26&radius_km=1&kind=zoo")
+    page.wait_for_function("() => document.body.dataset.wayOn > '0'", timeout=15000)
+    yield "empty answer"
+    for path in ("/planner", "/embed?topic=biologie", "/embed/builder",
+                 "/places/zeiss-planetarium-bochum", "/suggest", "/edit/login",
+                 "/places/nowhere", "/?age=zw%C3%B6lf"):
+        sep = "&" if "?" in path else "?"
+        page.goto(f"{base}{path}{sep}lang={lang}")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(300)
+        yield path
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_no_ui_string_of_the_other_language_on_any_screen(page, live_server, lang):
+    assert len(ui_strings()) > 300  # the list is the product's own, not a sample
+    found = {}
+    for screen in ui_pages(page, live_server.url, lang):
+        shown = page.evaluate(SHOWN, DATA_NODES)
+        assert shown.strip(), screen
+        if leaked := leaks(shown, lang):
+            found[screen] = leaked
+    assert found == {}
+
+
+def test_the_leak_check_can_fail():
+    """A German page that says "Show all 5" and an English one that says "Mehr Filter"."""
+    assert "Show all" in leaks("Ergebnisse … Show all 5 …", "de") or \
+        leaks("Ergebnisse … Show all 5 …", "de")
+    assert "Mehr Filter" not in fragments("Mehr Filter") or leaks("More … Mehr Filter", "en")
+    assert leaks("Zur Ergebnisliste springen", "en") == ["Zur Ergebnisliste springen"]
+    assert leaks("Skip to results", "de") == ["Skip to results"]

@@ -43,6 +43,11 @@ def map_parts(snap: Snapshot, lang: str) -> maps.MapParts:
     return parts
 
 
+# The explorer's ES modules (explorer/static), preloaded by the page so they load at once.
+PAGE_MODULES = ("ui.js", "state.js", "cluster.js", "near.js", "results.js", "details.js",
+                "empty.js", "layers.js", "chips.js", "topics.js", "sheet.js", "when.js")
+
+
 def query_state(query: PlaceQuery) -> dict:
     """The filters as plain JSON for the page script (and back into the URL)."""
     return {
@@ -121,6 +126,7 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
         "other_lang": "en" if lang == "de" else "de",
         "vendor_css": maps.VENDOR_CSS,
         "vendor_js": maps.VENDOR_JS,
+        "page_modules": PAGE_MODULES,
     }
 
 
