@@ -176,6 +176,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "where": {"de": "Wo?", "en": "Where?"},
     "near_placeholder": {"de": "z. B. 44801, Langendreer, Planetarium",
                          "en": "e.g. 44801, Langendreer, Planetarium"},
+    "where_suggestions": {"de": "Vorschläge", "en": "Suggestions"},
+    "where_address": {"de": "Adresse", "en": "Address"},
     "topic_search": {"de": "Thema suchen", "en": "Search topics"},
     "topic_none_match": {"de": "Kein Thema passt.", "en": "No topic matches."},
     "topics_chosen": {"de": "{n} gewählt", "en": "{n} chosen"},

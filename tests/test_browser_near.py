@@ -69,8 +69,29 @@ def test_the_where_box_finds_each_kind_of_name(page, server_with_layers):
             arg=f"{entry['lat']:.5f},{entry['lon']:.5f}", timeout=5000)
         page.wait_for_function(READY, timeout=15000)
         assert entry["name"] in page.locator("#near-status").inner_text(), kind
-    options = page.locator("#gazetteer-list option")
-    assert options.count() == len(entries)  # every name is suggested as one types
+    assert page.evaluate("() => document.body.dataset.whereNames") == str(len(entries))
+    assert page.errors == []
+
+
+def test_suggestions_as_one_types_chosen_by_keyboard(page, live_server):
+    page.goto(live_server.url + "/")
+    page.wait_for_function(READY, timeout=15000)
+    page.focus("#near-text")
+    page.wait_for_function("() => document.body.dataset.whereNames > '0'", timeout=5000)
+    page.keyboard.type("plan")
+    options = page.locator("#near-suggestions [role=option]")
+    options.first.wait_for()
+    names = options.locator(".suggestion-name").all_inner_texts()
+    assert any("Planetarium" in n for n in names), names
+    assert page.get_attribute("#near-text", "aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    chosen = names[0]
+    assert page.get_attribute("#near-text", "aria-activedescendant") == "near-option-0"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => new URL(location.href).searchParams.has('near')")
+    page.wait_for_function(READY, timeout=15000)
+    assert chosen in page.locator("#near-status").inner_text()
+    assert page.locator("#near-suggestions").is_hidden()
     assert page.errors == []
 
 

@@ -2,7 +2,7 @@
  * browser's location, or a click on the map in pick mode; in pick mode a click on a marker
  * picks that place's point instead of opening it. The chosen point and radius are drawn. */
 
-import * as U from "./ui.js";
+import * as suggest from "./suggest.js";
 
 function create(opts) {  // {map, form, cfg, T, refresh}
   var map = opts.map, form = opts.form, cfg = opts.cfg, T = opts.T;
@@ -43,6 +43,7 @@ function create(opts) {  // {map, form, cfg, T, refresh}
 
   var entries = cfg.gazetteer || [];  // until the full list of names has arrived
   var loading = null;
+  var suggestions = null;
 
   function load() {  // postcodes, Stadtteile, places, schools and Kitas, from this app
     if (loading) return loading;
@@ -51,28 +52,11 @@ function create(opts) {  // {map, form, cfg, T, refresh}
       return r.json();
     }).then(function (list) {
       entries = list;
-      var datalist = document.getElementById("gazetteer-list");
-      datalist.textContent = "";
-      list.forEach(function (e) {
-        var kind = T["where_" + e.kind] || "";
-        datalist.appendChild(U.el("option", { value: e.name,
-          label: kind + (e.detail ? " · " + e.detail : "") }));
-      });
+      if (suggestions) suggestions.setEntries(list);
+      document.body.setAttribute("data-where-names", String(list.length));
       return list;
     }).catch(function () { loading = null; return entries; });
     return loading;
-  }
-
-  function resolve(text) {
-    var needle = U.fold(text);
-    if (!needle) return null;
-    var tests = [function (n) { return n === needle; },
-      function (n) { return n.indexOf(needle) === 0; },
-      function (n) { return n.indexOf(needle) >= 0; }];
-    for (var t = 0; t < tests.length; t++) {
-      for (var i = 0; i < entries.length; i++) if (tests[t](U.fold(entries[i].name))) return entries[i];
-    }
-    return null;
   }
 
   function setPicking(on) {
@@ -88,22 +72,20 @@ function create(opts) {  // {map, form, cfg, T, refresh}
 
   function init() {
     if (!form || !input) return;
-    var datalist = document.getElementById("gazetteer-list");
-    (cfg.gazetteer || []).forEach(function (e) { datalist.appendChild(U.el("option", { value: e.name })); });
     var text = document.getElementById("near-text");
+    suggestions = suggest.create({ input: text, list: document.getElementById("near-suggestions"),
+      T: T, lang: cfg.lang, addressApi: cfg.api.address || null,
+      choose: function (entry) { set(entry.lat, entry.lon, entry.name); } });
+    suggestions.setEntries(entries);
     function fromText() {
       load().then(function () {
-        var hit = resolve(text.value);
+        var hit = suggestions.best(text.value);
         if (!hit) { setStatus(T.near_unknown + ": " + text.value); return; }
+        suggestions.close();
         set(hit.lat, hit.lon, hit.name);
       });
     }
     text.addEventListener("focus", load);
-    text.addEventListener("input", function (e) {  // a suggestion chosen from the list
-      if (e.inputType && e.inputType !== "insertReplacementText") return;
-      var needle = U.fold(text.value);
-      if (entries.some(function (x) { return U.fold(x.name) === needle; })) fromText();
-    });
     document.getElementById("near-set").addEventListener("click", fromText);
     text.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); fromText(); } });
     document.getElementById("near-locate").addEventListener("click", function () {

@@ -44,8 +44,9 @@ def map_parts(snap: Snapshot, lang: str) -> maps.MapParts:
 
 
 # The explorer's ES modules (explorer/static), preloaded by the page so they load at once.
-PAGE_MODULES = ("ui.js", "state.js", "cluster.js", "near.js", "results.js", "details.js",
-                "empty.js", "layers.js", "chips.js", "topics.js", "sheet.js", "when.js")
+PAGE_MODULES = ("ui.js", "state.js", "cluster.js", "suggest.js", "near.js", "results.js",
+                "details.js", "empty.js", "layers.js", "chips.js", "topics.js", "sheet.js",
+                "when.js")
 
 
 def query_state(query: PlaceQuery) -> dict:
