@@ -30,6 +30,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    from .web.address import AddressLookup
+
+    # first, so that settings which cannot work stop start-up before any data is loaded
+    app.extensions["address_lookup"] = AddressLookup.from_config(app.config)
     if not app.debug:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")

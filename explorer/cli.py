@@ -61,6 +61,9 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
 
     try:
         app = create_app()
+    except config.SettingError as exc:
+        click.echo(f"ERROR {exc}", err=True)
+        sys.exit(2)
     except DataError as exc:
         for problem in exc.problems:
             click.echo(f"ERROR {problem}", err=True)

@@ -16,6 +16,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "EXPLORER_"
 
 
+class SettingError(SystemExit):
+    """A setting, or a combination of settings, that cannot work. Start-up stops with the
+    message, which names the variable; a SystemExit, so no traceback."""
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -57,7 +62,8 @@ SETTINGS: list[Setting] = [
     Setting("RESPONSE_CACHE_MB", 64,
             "Memory for cached answers, each of plain and gzip bodies (MiB); keyed by ETag."),
     Setting("GEOCODER_URL", "https://nominatim.openstreetmap.org/search",
-            "Nominatim-compatible search endpoint used by `explorer geocode`."),
+            "Nominatim-compatible search endpoint used by `explorer geocode` and, with "
+            "ADDRESS_LOOKUP, by `/api/where/address`."),
     Setting("GEOCODER_USER_AGENT",
             "mint-explorer-bochum/0.1 (map of MINT learning places in Bochum; data upkeep)",
             "Descriptive User-Agent sent to the geocoder (Nominatim usage policy)."),
@@ -65,12 +71,23 @@ SETTINGS: list[Setting] = [
             "Contact e-mail sent to the geocoder as `email=`; required for the public "
             "Nominatim."),
     Setting("GEOCODER_MIN_INTERVAL", 1.0,
-            "Seconds between two geocoder requests (Nominatim allows one per second)."),
-    Setting("GEOCODER_TIMEOUT", 10.0, "Seconds before a geocoder request times out."),
+            "Seconds between two geocoder requests (Nominatim allows one per second; the "
+            "public one is never asked more often)."),
+    Setting("GEOCODER_TIMEOUT", 10.0,
+            "Seconds a geocoder request may take in all (connecting, waiting, reading the "
+            "answer) before it counts as timed out."),
     Setting("GEOCODER_RETRIES", 3,
             "Retries of a geocoder request after a timeout, connection error, HTTP 429 or 5xx."),
     Setting("GEOCODER_BACKOFF", 2.0,
-            "Seconds before the first geocoder retry; doubled for each further retry."),
+            "Seconds before the first geocoder retry; doubled for each further retry. The "
+            "address lookup asks nothing for this long after a failed request."),
+    Setting("ADDRESS_LOOKUP", False,
+            "Street addresses in the \"where\" box: `/api/where/address` asks GEOCODER_URL, "
+            "server-side, cached, one request per GEOCODER_MIN_INTERVAL. Off: no visitor's "
+            "input leaves the server. The public Nominatim needs GEOCODER_EMAIL."),
+    Setting("ADDRESS_RATE_LIMIT", 20,
+            "Address lookups that need the geocoder, per client and minute, before 429 "
+            "(0 disables)."),
     Setting("OPENDATA_BASE_URL",
             "https://raw.githubusercontent.com/StadtBochum/OpenData/main/data/EDUC",
             "Upstream folder of the City of Bochum's education POI files."),
@@ -130,5 +147,5 @@ def from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
         try:
             values[setting.name] = setting.parse(raw)
         except ValueError as exc:
-            raise SystemExit(f"{ENV_PREFIX}{setting.name}={raw!r}: {exc}") from None
+            raise SettingError(f"{ENV_PREFIX}{setting.name}={raw!r}: {exc}") from None
     return values

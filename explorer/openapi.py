@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .store import Snapshot
+from .web.address import Q_MAX, Q_PATTERN
 
 NUMBER = r"-?\d+(\.\d+)?"
 
@@ -32,23 +33,44 @@ def _param(name: str, schema: dict, help_text: str, where: str = "query",
     return param
 
 
+def _json(schema_ref: str, description: str, media: str = "application/json") -> dict:
+    return {"description": description,
+            "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def _error(description: str, headers: dict | None = None) -> dict[str, Any]:
+    response = _json("Error", description)
+    if headers:
+        response["headers"] = headers
+    return response
+
+
 LANG = _param("lang", {"type": "string", "enum": ["de", "en"]},
               "Language of texts and labels (default German).")
-ERROR = {"description": "Bad parameter", "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/Error"}}}}
-NOT_FOUND = {"description": "Not found", "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/Error"}}}}
+ERROR = _error("Bad parameter")
+NOT_FOUND = _error("Not found")
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before asking again",
+                               "schema": {"type": "integer", "minimum": 1}}}
+WHERE_LANG = _param("lang", {"type": "string", "enum": ["de", "en"]},
+                    "Language of the page asking (the answer is the same).")
+WHERE_KINDS = ["postcode", "stadtteil", "ortsteil", "place", "school", "kita"]
+
+
+def _where_entries(kinds: list[str]) -> dict[str, Any]:
+    """The answer of the "where" box's endpoints: entries with a point."""
+    return {"description": "Entries", "content": {"application/json": {"schema": {
+        "type": "array", "items": {
+            "type": "object", "required": ["name", "kind", "lat", "lon", "detail"],
+            "properties": {"name": {"type": "string"},
+                           "kind": {"type": "string", "enum": kinds},
+                           "lat": {"type": "number"}, "lon": {"type": "number"},
+                           "detail": {"type": "string"}}}}}}}
 
 
 VIEW = _param("view", {"type": "string", "enum": ["full", "map"]},
               "full (default): complete records; map: the properties markers and lists need.")
 ICS_RESPONSE = {"description": "iCalendar (RFC 5545)",
                 "content": {"text/calendar": {"schema": {"type": "string"}}}}
-
-
-def _json(schema_ref: str, description: str, media: str = "application/json") -> dict:
-    return {"description": description,
-            "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
 
 
 def place_parameters(snap: Snapshot) -> list[dict[str, Any]]:
@@ -107,7 +129,7 @@ def offer_parameters(snap: Snapshot) -> list[dict[str, Any]]:
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"}, "parameter": {"type": "string"},
-        "status": {"type": "integer"}}},
+        "status": {"type": "integer"}, "enabled": {"type": "boolean"}}},
     "Point": {"type": "object", "required": ["type", "coordinates"], "properties": {
         "type": {"type": "string", "enum": ["Point"]},
         "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2,
@@ -222,17 +244,28 @@ def document(snap: Snapshot, extra_paths: dict[str, Any] | None = None) -> dict[
         "/api/where": {"get": {
             "summary": "Every name of the 'where' box: postcodes, Stadtteile, places, schools, "
                        "Kitas",
-            "parameters": [_param("lang", {"type": "string", "enum": ["de", "en"]},
-                                  "Language of the page asking (the list is the same).")],
-            "responses": {"200": {"description": "Entries", "content": {
-                "application/json": {"schema": {"type": "array", "items": {
-                    "type": "object", "required": ["name", "kind", "lat", "lon", "detail"],
-                    "properties": {
-                        "name": {"type": "string"},
-                        "kind": {"type": "string", "enum": [
-                            "postcode", "stadtteil", "ortsteil", "place", "school", "kita"]},
-                        "lat": {"type": "number"}, "lon": {"type": "number"},
-                        "detail": {"type": "string"}}}}}}}, "400": ERROR}}},
+            "parameters": [WHERE_LANG],
+            "responses": {"200": _where_entries(WHERE_KINDS), "400": ERROR}}},
+        "/api/where/address": {"get": {
+            "summary": "Street addresses in Bochum for the 'where' box, through the "
+                       "server's geocoder (off unless EXPLORER_ADDRESS_LOOKUP)",
+            "description": "Up to 5 addresses inside Bochum, named 'Street No, Postcode "
+                           "Stadtteil'. Answers are cached (the same q, case and spacing "
+                           "ignored, is asked once a day); the geocoder is asked at most "
+                           "once per EXPLORER_GEOCODER_MIN_INTERVAL. 404 with "
+                           "enabled: false while the lookup is off.",
+            "parameters": [
+                _param("q", {"type": "string", "maxLength": Q_MAX, "pattern": Q_PATTERN},
+                       f"The address, at most {Q_MAX} characters, at least 3 besides "
+                       "spaces.", required=True),
+                WHERE_LANG],
+            "responses": {
+                "200": _where_entries(["address"]), "400": ERROR,
+                "404": _error("The lookup is off (EXPLORER_ADDRESS_LOOKUP); the error "
+                              "carries enabled: false"),
+                "429": _error("Too many lookups from this client", RETRY_AFTER),
+                "503": _error("The geocoder is busy, failed or too slow; nothing cached",
+                              RETRY_AFTER)}}},
         "/api/layers/{name}": {"get": {
             "summary": "An imported open-data layer (after `explorer import`)",
             "parameters": [_param("name", {"type": "string",

@@ -156,6 +156,8 @@ def server():
     yield srv
     srv.clear()
     srv.stop()
+
+
 class FakeNominatim:
     """Records every request (time, args, headers) and answers through ``answer``."""
 

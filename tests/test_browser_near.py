@@ -126,3 +126,32 @@ def test_a_school_year_filters_the_offers_like_the_api(page, live_server):
     assert shown == len(api["features"]) > 0
     assert page.locator("select[name=grade] option:checked").inner_text() == "Klasse 3"
     assert page.errors == []
+
+
+def test_a_street_address_is_found_through_the_servers_geocoder(page, app_config, server,
+                                                              nominatim):
+    """With a geocoder set, a street and number goes to this app (never to a third party from
+    the browser), and to the geocoder once, when confirmed: not for every key pressed."""
+    from tests.test_where_address import EMAIL, KORTUM, always, found
+
+    fake = nominatim(always([found(*KORTUM)]))
+    app = create_app({**app_config, "ADDRESS_LOOKUP": True, "GEOCODER_EMAIL": EMAIL,
+                      "GEOCODER_URL": server.url_for("/search"), "GEOCODER_MIN_INTERVAL": 0.0})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    with LiveServer(app) as live:
+        page.goto(live.url + "/")
+        page.wait_for_function(READY, timeout=15000)
+        page.focus("#near-text")
+        page.keyboard.type("Kortumstraße 1", delay=30)
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => new URL(location.href).searchParams.has('near')")
+        page.wait_for_function(READY, timeout=15000)
+        lat, lon = map(float, parse_qs(urlsplit(page.url).query)["near"][0].split(","))
+        assert abs(lat - KORTUM[0]) < 2e-5 and abs(lon - KORTUM[1]) < 2e-5, (lat, lon)
+        assert "Kortumstraße 1" in page.locator("#near-status").inner_text()
+        option = page.locator("#near-suggestions .suggestion-kind").first
+        assert option.inner_text().startswith("Adresse")
+    assert len(fake.calls) == 1
+    assert all(u.startswith(live.url) for u in requests if u.startswith("http")), requests
+    assert page.errors == []

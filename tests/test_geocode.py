@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,26 +25,6 @@ USER_AGENT = "mint-explorer-tests/1.0 (ops@example.org)"
 HEADER = "name,street,postcode,city,note\n"
 
 
-class FakeNominatim:
-    """Records every request (time, args, headers) and answers through ``answer``."""
-
-    def __init__(self, answer: Callable[[Request, int], Response]):
-        self.answer = answer
-        self.calls: list[tuple[float, dict[str, str], dict[str, str]]] = []
-
-    def __call__(self, request: Request) -> Response:
-        self.calls.append((time.monotonic(), dict(request.args), dict(request.headers)))
-        return self.answer(request, len(self.calls))
-
-    @property
-    def times(self) -> list[float]:
-        return [t for t, _, _ in self.calls]
-
-    @property
-    def args(self) -> list[dict[str, str]]:
-        return [a for _, a, _ in self.calls]
-
-
 def hits(*points: tuple[float, float]) -> Response:
     body = [{"lat": str(lat), "lon": str(lon), "display_name": "somewhere",
              "licence": "Data © OpenStreetMap contributors, ODbL 1.0."} for lat, lon in points]
@@ -63,16 +42,6 @@ def by_street(table: dict[str, tuple[float, float] | None],
             point = table.get(request.args["street"])
         return hits(point) if point else hits()
     return answer
-
-
-@pytest.fixture
-def nominatim(server: HTTPServer) -> Iterator[Callable[..., FakeNominatim]]:
-    def install(answer: Callable[[Request, int], Response]) -> FakeNominatim:
-        fake = FakeNominatim(answer)
-        server.expect_request("/search").respond_with_handler(fake)
-        return fake
-    yield install
-    server.clear()
 
 
 def geocode(server: HTTPServer, state: Path, *args: str, min_interval: float = 0.0,

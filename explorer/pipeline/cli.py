@@ -11,18 +11,24 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urlsplit
 
 import click
 from tqdm import tqdm
 
 from .atomic import atomic_write_bytes
-from .geocode import CACHE_FILE, CacheError, GeocodeCache, Geocoder
+from .geocode import (
+    CACHE_FILE,
+    PUBLIC_MIN_INTERVAL,
+    PUBLIC_NOMINATIM,
+    CacheError,
+    GeocodeCache,
+    Geocoder,
+    contact_problem,
+    public_nominatim,
+)
 from .importer import run_import
 from .opendata import SourceError
 from .records import InputError, open_records
-
-PUBLIC_NOMINATIM = "nominatim.openstreetmap.org"
 
 
 def _settings() -> dict:
@@ -69,14 +75,13 @@ def geocode_command(input_path: Path, output: Path | None, fmt: str | None,
         _fail(str(exc), 2)
     url = s["GEOCODER_URL"]
     interval = s["GEOCODER_MIN_INTERVAL"] if min_interval is None else min_interval
-    if urlsplit(url).hostname == PUBLIC_NOMINATIM and not s["GEOCODER_EMAIL"]:
-        # The usage policy asks for an identifiable client: without a contact, do not ask.
-        _fail(f"{PUBLIC_NOMINATIM} needs a contact: set EXPLORER_GEOCODER_EMAIL (and "
-              "ideally a User-Agent naming your deployment) before geocoding", 2)
-    if urlsplit(url).hostname == PUBLIC_NOMINATIM and interval < 1.0:
-        click.echo(f"WARNING {PUBLIC_NOMINATIM} allows one request per second; using 1.0 s",
-                   err=True)
-        interval = 1.0
+    problem = contact_problem(url, s["GEOCODER_EMAIL"])
+    if problem:  # without a contact, do not ask
+        _fail(f"{problem} before geocoding", 2)
+    if public_nominatim(url) and interval < PUBLIC_MIN_INTERVAL:
+        click.echo(f"WARNING {PUBLIC_NOMINATIM} allows one request per second; using "
+                   f"{PUBLIC_MIN_INTERVAL} s", err=True)
+        interval = PUBLIC_MIN_INTERVAL
     geocoder = Geocoder(
         url=url, user_agent=s["GEOCODER_USER_AGENT"], email=s["GEOCODER_EMAIL"], cache=cache,
         min_interval=interval, timeout=timeout or s["GEOCODER_TIMEOUT"],

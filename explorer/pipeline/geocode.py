@@ -2,22 +2,29 @@
 
 The public Nominatim usage policy asks for at most one request per second, a descriptive
 User-Agent and no repeated queries; this module enforces all three so a maintainer cannot
-get the project's address blocked by re-running ``explorer geocode``.
+get the project's address blocked by re-running ``explorer geocode``. The server's address
+lookup (:mod:`explorer.web.address`) asks through the same pieces: :func:`fetch`,
+:func:`json_list`, :func:`point`, :class:`RateLimiter` and :func:`contact_problem`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import json
+import math
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from ..schema import in_bochum
 from .atomic import atomic_write_text
@@ -26,14 +33,45 @@ CACHE_FILE = "geocode-cache.json"
 CACHE_VERSION = 1
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped rather than obeyed blindly
 STRUCTURED, FREE_TEXT = "structured", "free-text"
+PUBLIC_NOMINATIM = "nominatim.openstreetmap.org"
+PUBLIC_MIN_INTERVAL = 1.0  # the public Nominatim's usage policy: one request per second
+MAX_BODY = 1024 * 1024  # an answer is a few KB; a larger body is not a geocoder's answer
 
 
 class GeocodeFailure(Exception):
-    """The geocoder could not answer (network, HTTP error, bad JSON): not cacheable."""
+    """The geocoder could not answer (network, HTTP error, bad JSON): not cacheable.
+
+    ``retry_after``: seconds the geocoder asked us to wait (its Retry-After), if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unreachable(GeocodeFailure):
+    """No answer at all (timeout, connection error, broken body): worth a retry."""
 
 
 class CacheError(Exception):
     """The cache file exists but cannot be used; we refuse rather than re-ask everything."""
+
+
+def normalise(text: str) -> str:
+    """Runs of whitespace as one space, none at the ends."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def public_nominatim(url: str) -> bool:
+    return urlsplit(url).hostname == PUBLIC_NOMINATIM
+
+
+def contact_problem(url: str, email: str) -> str:
+    """Why ``url`` must not be asked without a contact, or "" (the usage policy asks for
+    an identifiable client)."""
+    if public_nominatim(url) and not email.strip():
+        return (f"{PUBLIC_NOMINATIM} needs a contact: set EXPLORER_GEOCODER_EMAIL (and "
+                "ideally a User-Agent naming your deployment)")
+    return ""
 
 
 @dataclass(frozen=True)
@@ -45,7 +83,7 @@ class Address:
     def key(self) -> str:
         """Case- and space-insensitive, so 'Bleichstr.  15' is not asked twice."""
         parts = (self.street, self.postcode, self.city)
-        return "|".join(re.sub(r"\s+", " ", p).strip().casefold() for p in parts)
+        return "|".join(normalise(p).casefold() for p in parts)
 
     def free_text(self) -> str:
         town = f"{self.postcode} {self.city}".strip()
@@ -90,13 +128,21 @@ class RateLimiter:
         self.interval, self.clock, self.sleep = interval, clock, sleep
         self._next = float("-inf")
 
+    def delay(self) -> float:
+        """Seconds until the next request may start."""
+        return max(0.0, self._next - self.clock())
+
     def wait(self) -> None:
-        delay = self._next - self.clock()
+        delay = self.delay()
         if delay > 0:
             self.sleep(delay)
 
     def done(self) -> None:
-        self._next = self.clock() + self.interval
+        self._next = max(self._next, self.clock() + self.interval)  # keeps a longer hold
+
+    def hold(self, seconds: float) -> None:
+        """No request for ``seconds`` from now (after a failure, or as the server asked)."""
+        self._next = max(self._next, self.clock() + seconds)
 
 
 class GeocodeCache:
@@ -151,6 +197,94 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer, its body read in full."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def fetch(session: requests.Session, url: str, params: dict[str, str], timeout: float,
+          max_bytes: int = MAX_BODY) -> Answer:
+    """One GET that is over within ``timeout`` seconds in total, or :class:`Unreachable`.
+
+    requests' own timeout counts per socket read, so a server sending a byte a second
+    would hold a request (and a server thread) for as long as it likes. The body is
+    therefore streamed while a timer shuts the socket at the deadline (urllib3's
+    ``HTTPResponse.shutdown``), which ends a read that is blocked in the middle. Connecting
+    and the wait for the headers are each bounded by requests' timeout; the deadline is
+    checked once they are in. A body read to its end leaves the connection for reuse."""
+    deadline = time.monotonic() + timeout
+    expired = threading.Event()
+    timed_out = f"timed out after {timeout:g} s"
+    try:
+        response = session.get(url, params=params, timeout=timeout, stream=True)
+    except requests.Timeout:
+        raise Unreachable(timed_out) from None
+    except requests.RequestException as exc:  # connection refused or reset, bad URL, ...
+        raise Unreachable(f"network error: {exc}") from None
+
+    def expire() -> None:
+        expired.set()
+        with contextlib.suppress(OSError, ValueError, RuntimeError):  # closed, released
+            response.raw.shutdown()
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+    timer.daemon = True
+    timer.start()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
+            size += len(chunk)
+            if size > max_bytes:
+                raise Unreachable(f"answer larger than {max_bytes} bytes")
+            chunks.append(chunk)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise Unreachable(timed_out if expired.is_set() else f"network error: {exc}") from None
+    finally:
+        timer.cancel()
+        response.close()
+    if expired.is_set() or time.monotonic() > deadline:
+        raise Unreachable(timed_out)  # a shut socket may look like a short, complete body
+    return Answer(response.status_code, response.headers, b"".join(chunks))
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def json_list(text: str, source: str) -> list:
+    """The answer as a JSON list, or GeocodeFailure. Strict: NaN and Infinity, which
+    Python's json module would accept, are not JSON."""
+    try:
+        data = json.loads(text, parse_constant=_not_json)
+    except ValueError:
+        snippet = text[:80].replace("\n", " ")
+        raise GeocodeFailure(f"malformed JSON from {source}: {snippet!r}") from None
+    if not isinstance(data, list):
+        raise GeocodeFailure(f"unexpected answer from {source}: expected a JSON list")
+    return data
+
+
+def point(result: Any) -> tuple[float, float]:
+    """``(lat, lon)`` of one result as finite numbers, else ValueError (Nominatim sends
+    them as strings; "nan" or "1e999" would parse as floats that are not coordinates)."""
+    try:
+        lat, lon = float(result["lat"]), float(result["lon"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("no numeric lat/lon") from None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValueError(f"lat/lon not finite ({lat}, {lon})")
+    return lat, lon
+
+
 @dataclass
 class Geocoder:
     url: str
@@ -199,24 +333,15 @@ class Geocoder:
         return [(STRUCTURED, structured), (FREE_TEXT, {**base, "q": address.free_text()})]
 
     def _ask(self, kind: str, params: dict[str, str]) -> tuple[Result | None, str]:
-        response = self._get(params)
-        try:
-            data = response.json()
-        except ValueError:
-            snippet = response.text[:80].replace("\n", " ")
-            raise GeocodeFailure(f"malformed JSON from {self.url} ({kind} query): "
-                                 f"{snippet!r}") from None
-        if not isinstance(data, list):
-            raise GeocodeFailure(f"unexpected answer from {self.url} ({kind} query): "
-                                 "expected a JSON list")
+        data = json_list(self._get(params).text, f"{self.url} ({kind} query)")
         if not data:
             return None, f"{kind} query: no match"
         first = data[0]
         try:
-            lat, lon = float(first["lat"]), float(first["lon"])
-        except (KeyError, TypeError, ValueError):
+            lat, lon = point(first)
+        except ValueError as exc:
             raise GeocodeFailure(f"malformed result from {self.url} ({kind} query): "
-                                 "no numeric lat/lon") from None
+                                 f"{exc}") from None
         if not in_bochum(lon, lat):
             where = first.get("display_name") or f"{lat:.5f}, {lon:.5f}"
             return None, f"{kind} query: result outside Bochum ({where})"
@@ -224,24 +349,22 @@ class Geocoder:
         return Result("found", lat=lat, lon=lon, query=kind, url=self.url,
                       obtained=_now(), licence=licence), ""
 
-    def _get(self, params: dict[str, str]) -> requests.Response:
+    def _get(self, params: dict[str, str]) -> Answer:
         """One answer with status 200, or GeocodeFailure after the retries are used up."""
         for attempt in range(self.retries + 1):
             self.limiter.wait()
             retry_after = None
             try:
                 self.requests_sent += 1
-                response = self.session.get(self.url, params=params, timeout=self.timeout)
-            except requests.Timeout:
-                problem = f"timed out after {self.timeout:g} s"
-            except requests.RequestException as exc:  # connection reset, broken chunks, ...
-                problem = f"network error: {exc}"
+                response = fetch(self.session, self.url, params, self.timeout)
+            except Unreachable as exc:  # timeout, connection reset, broken chunks, ...
+                problem = str(exc)
             else:
-                if response.status_code == 200:
+                if response.status == 200:
                     self.limiter.done()
                     return response
-                problem = f"HTTP {response.status_code}"
-                if response.status_code != 429 and response.status_code < 500:
+                problem = f"HTTP {response.status}"
+                if response.status != 429 and response.status < 500:
                     self.limiter.done()
                     raise GeocodeFailure(f"{problem} from {self.url}: "
                                          f"{response.text[:120]!r}")

@@ -78,11 +78,18 @@ function create(opts) {  // {map, form, cfg, T, refresh}
       choose: function (entry) { set(entry.lat, entry.lon, entry.name); } });
     suggestions.setEntries(entries);
     function fromText() {
+      var typed = text.value;
       load().then(function () {
-        var hit = suggestions.best(text.value);
-        if (!hit) { setStatus(T.near_unknown + ": " + text.value); return; }
+        var local = suggestions.best(typed);
+        if (!local.exact && suggestions.canAskAddress(typed)) {  // a street and number
+          return suggestions.lookupAddress(typed).then(function (found) {
+            var hit = found[0] || local.entry;
+            if (hit) set(hit.lat, hit.lon, hit.name); else setStatus(T.near_unknown + ": " + typed);
+          });
+        }
+        if (!local.entry) { setStatus(T.near_unknown + ": " + typed); return; }
         suggestions.close();
-        set(hit.lat, hit.lon, hit.name);
+        set(local.entry.lat, local.entry.lon, local.entry.name);
       });
     }
     text.addEventListener("focus", load);

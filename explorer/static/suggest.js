@@ -2,11 +2,11 @@
  * (postcodes, Stadtteile, places, schools, Kitas) are folded once; each key press ranks
  * them (whole name, start, start of a word, anywhere) and shows the best few. Street
  * addresses come from this app's /api/where/address when the server has a geocoder set:
- * asked after a pause in typing, the older question cancelled. */
+ * asked only when the visitor confirms a text with a house number (never while typing:
+ * Nominatim's usage policy forbids autocomplete), an older question cancelled. */
 import { el, fold } from "./ui.js";
 
 const SHOWN = 8;
-const ADDRESS_PAUSE_MS = 350;
 
 function rank(name, needle) {
   if (name === needle) return 0;
@@ -21,7 +21,7 @@ export function create(opts) {
   let folded = [];  // [[folded name, entry]]
   let shown = [];
   let active = -1;
-  let addressTimer = null, addressRequest = null, ticket = 0;
+  let addressRequest = null;
 
   function setEntries(entries) {
     folded = entries.map((e) => [fold(e.name), e]);
@@ -84,28 +84,27 @@ export function create(opts) {
     opts.choose(entry);
   }
 
-  function askAddress(text, local) {
-    clearTimeout(addressTimer);
-    if (addressRequest) { addressRequest.abort(); addressRequest = null; }
-    if (!opts.addressApi || local.length >= SHOWN || !/\d/.test(text) || text.trim().length < 5) return;
-    const mine = ++ticket;
-    addressTimer = setTimeout(() => {
-      addressRequest = new AbortController();
-      fetch(opts.addressApi + "?q=" + encodeURIComponent(text.trim()) + "&lang=" + opts.lang,
-        { signal: addressRequest.signal })
-        .then((r) => (r.ok ? r.json() : []))
-        .then((found) => {
-          if (mine !== ticket || input.value !== text || !Array.isArray(found)) return;
-          draw(local.concat(found).slice(0, SHOWN));
-        })
-        .catch(() => {});
-    }, ADDRESS_PAUSE_MS);
+  function canAskAddress(text) {
+    return Boolean(opts.addressApi) && /\d/.test(text) && text.trim().length >= 5;
+  }
+
+  /* Addresses for a confirmed text, shown in the list; [] when none or on any failure. */
+  function lookupAddress(text) {
+    if (addressRequest) addressRequest.abort();
+    const request = addressRequest = new AbortController();
+    return fetch(opts.addressApi + "?q=" + encodeURIComponent(text.trim()) + "&lang=" + opts.lang,
+      { signal: request.signal })
+      .then((r) => (r.ok ? r.json() : []))
+      .then((found) => {
+        if (request !== addressRequest || input.value !== text || !Array.isArray(found)) return [];
+        draw(found.slice(0, SHOWN));
+        return found;
+      })
+      .catch(() => []);
   }
 
   function update() {
-    const local = matches(input.value);
-    draw(local);
-    askAddress(input.value, local);
+    draw(matches(input.value));
   }
 
   input.setAttribute("role", "combobox");
@@ -131,11 +130,12 @@ export function create(opts) {
     }
   });
 
-  /* The best entry for a text typed and confirmed without choosing a suggestion. */
-  function best(text) {  // what the list shows (addresses too), else the best name
-    if (!list.hidden && shown.length && input.value === text) return shown[0];
-    return matches(text)[0] || null;
+  /* The best name for a text typed and confirmed without choosing a suggestion, and
+   * whether it is the whole name. */
+  function best(text) {
+    const hit = matches(text)[0] || null;
+    return { entry: hit, exact: Boolean(hit) && fold(hit.name) === fold(text) };
   }
 
-  return { setEntries, best, close, update };
+  return { setEntries, best, close, update, canAskAddress, lookupAddress };
 }

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from .. import geojson, openapi, where
 from ..matching import match
+from ..pipeline.geocode import GeocodeFailure
 from ..query import API_PARAMS, MultiArgs, ParamError, PlaceQuery
 from ..store import Snapshot
 from ..text import fold
-from .http import LARGE_BODY, cached_gzip, cached_response, etag_for
+from . import address
+from .http import LARGE_BODY, cached_gzip, cached_response, etag_for, json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
@@ -219,6 +223,39 @@ def where_entries():
     lang_arg()
     return cached_response(where.entries_json(snap), etag_for(snap.version, "where"),
                            "application/json")
+
+
+@bp.get("/where/address")
+def where_address():
+    """Street addresses for the "where" box through the configured geocoder: 404 while
+    EXPLORER_ADDRESS_LOOKUP is off; 429 per client, 503 when the geocoder cannot answer
+    now (see explorer/web/address.py)."""
+    lookup: address.AddressLookup | None = current_app.extensions.get("address_lookup")
+    if lookup is None:
+        return json_error(404, address.OFF, enabled=False)
+    lang_arg(frozenset({"q", "lang"}))
+    text = address.query_text(request.args.get("q"))
+    hits, cacheable = lookup.cached(text), True
+    if hits is None:
+        limit = current_app.config["ADDRESS_RATE_LIMIT"]
+        wait = lookup.clients.allow(request.remote_addr or "-", limit) if limit > 0 else 0
+        if wait:
+            raise TooManyRequests(f"more than {limit} address lookups a minute; retry in "
+                                  f"{wait:.0f} s", retry_after=max(1, math.ceil(wait)))
+        try:
+            hits, cacheable = lookup.search(text)
+        except address.Busy as exc:
+            wait = max(1, math.ceil(exc.retry_after))
+            raise ServiceUnavailable(f"the geocoder is busy; retry in {wait} s",
+                                     retry_after=wait) from None
+        except GeocodeFailure as exc:  # logged without the query: it may be a home address
+            current_app.logger.warning("address lookup failed: %s", exc)
+            wait = lookup.retry_after()
+            raise ServiceUnavailable(f"the geocoder did not answer; retry in {wait} s",
+                                     retry_after=wait) from None
+    response = Response(json.dumps(hits, ensure_ascii=False), mimetype="application/json")
+    response.headers["Cache-Control"] = "private, max-age=3600" if cacheable else "no-store"
+    return response
 
 
 @bp.get("/layers/<name>")

@@ -121,10 +121,12 @@ def cached_response(body: str | bytes, etag: str, mimetype: str,
     return response
 
 
-def json_error(status: int, message: str, parameter: str | None = None) -> Response:
-    payload = {"error": message, "status": status}
+def json_error(status: int, message: str, parameter: str | None = None,
+               **extra: object) -> Response:
+    payload: dict[str, object] = {"error": message, "status": status}
     if parameter is not None:
         payload["parameter"] = parameter
+    payload.update(extra)
     response = jsonify(payload)
     response.status_code = status
     return response

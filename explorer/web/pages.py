@@ -98,7 +98,9 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
     config = {
         "page": page,
         "lang": lang,
-        "api": {"places": "/api/places", "layers": "/api/layers/", "where": "/api/where"},
+        "api": {"places": "/api/places", "layers": "/api/layers/", "where": "/api/where",
+                **({"address": "/api/where/address"}
+                   if current_app.extensions.get("address_lookup") is not None else {})},
         "mapVar": parts.map_var,
         "clusterVar": parts.cluster_var,
         "areasVar": parts.areas_var,
