@@ -141,3 +141,23 @@ def test_reset_clears_filters_from_the_url(page, live_server):
     wait_ready(page, len(SERVED))
     assert "topic" not in parse_qs(urlsplit(page.url).query)
     assert not page.locator("input[name=topic][value=astronomie]").is_checked()
+
+
+@pytest.mark.parametrize("path", [
+    "/?topic=physik,astronomie&age=9&grade=3&cost=free&q=Sterne%20beobachten",
+    "/?lang=en&kind=museum&near=51.48,7.22&radius_km=5&bookable=1&from=2026-12-05",
+    "/?area=wlab&group=familien,lehrkraefte&status=active,paused",
+    "/embed?topic=biologie&filters=0",
+    "/embed?group=familien&list=0",
+])
+def test_the_first_answer_is_preloaded_and_used(page, live_server, path):
+    """The page asks for its first answer from the head; the script's request is that one
+    (the browser reuses it), so the markers do not wait for the scripts to run first."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/places?" in r.url else None)
+    page.goto(live_server.url + path)
+    page.wait_for_function("() => document.body.dataset.state === 'ready'", timeout=15000)
+    href = page.locator("link[rel=preload][as=fetch]").get_attribute("href")
+    assert asked[:1] == [live_server.url + href], (href, asked)
+    assert asked.count(asked[0]) == 1  # one request: the script used the preloaded answer
+    assert page.errors == []

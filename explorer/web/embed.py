@@ -51,6 +51,7 @@ def embed_page():
                   "center": list(options.center) if options.center else None,
                   "fit": options.center is None and options.zoom is None},
         "pageParams": options.as_params(),
+        "filters_shown": options.show_filters,
     }
     context = page_context(snap, query, "embed", extra)
     context.update(options=options, full_url="/?" + urlencode(embed.filter_params(request.args)))

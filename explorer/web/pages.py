@@ -15,6 +15,7 @@ from ..i18n import texts
 from ..query import PLACE_PARAMS, PlaceQuery
 from ..store import Snapshot
 from ..when import local_today
+from . import preload
 from .http import cached_response, etag_for
 
 bp = Blueprint("pages", __name__)
@@ -130,6 +131,11 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
         "vendor_css": maps.VENDOR_CSS,
         "vendor_js": maps.VENDOR_JS,
         "page_modules": PAGE_MODULES,
+        # the explorer and the embed fetch the places first thing: the browser starts early
+        "preload_api": preload.places_url(
+            config["state"], config["labels"], lang,
+            with_form=page == "explorer" or bool(config.get("filters_shown")))
+        if page in ("explorer", "embed") else None,
     }
 
 
