@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+from folium.map import FitBounds
 from folium.plugins import MarkerCluster
 
 from .geojson import pick
@@ -50,6 +51,11 @@ def build_map(areas: gpd.GeoDataFrame, tile_url: str, tile_attribution: str,
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="tiles", max_zoom=19,
                          overlay=False, control=False).add_to(m)
+    # The start view is set at once, before the cluster exists: an animated fitBounds made
+    # the cluster animate too, and the first markers waited about half a second for both.
+    start = FitBounds(BOCHUM_BOUNDS)
+    start.options["animate"] = False
+    start.add_to(m)
     MarkerCluster(name="places", options={"showCoverageOnHover": False,
                                           "maxClusterRadius": 50,
                                           "chunkedLoading": True}).add_to(m)
@@ -76,7 +82,6 @@ def build_map(areas: gpd.GeoDataFrame, tile_url: str, tile_attribution: str,
                                           class_name="area-label"),
         ).add_to(m)
     LocalControls(lang).add_to(m)
-    m.fit_bounds(BOCHUM_BOUNDS)
     return m
 
 

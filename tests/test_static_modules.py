@@ -41,3 +41,12 @@ def test_the_explorer_page_loads_its_script_as_a_module(client):
     assert '<script type="module" src="/static/app.js">' in html
     for name in PAGE_MODULES:
         assert f'<link rel="modulepreload" href="/static/{name}">' in html
+
+
+def test_further_filters_start_folded_unless_a_link_sets_one(client):
+    plain = client.get("/").get_data(as_text=True)
+    assert 'class="more-panel collapsed"' in plain
+    assert '<noscript><link rel="stylesheet" href="/static/noscript.css"></noscript>' in plain
+    shared = client.get("/?group=familien").get_data(as_text=True)
+    assert 'class="more-panel"' in shared and 'aria-expanded="true"' in shared
+    assert '"gazetteer"' not in plain  # the names come from /api/where, not in every page

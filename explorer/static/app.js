@@ -256,9 +256,7 @@ function init() {
     });
   }
   topicPicker = topics.init(T);
-  var p0 = state.params();
-  sheet.init(form, T, map, ["group", "kind", "q", "area", "from", "to", "cost", "bookable", "format"]
-    .some(function (k) { return p0.has(k); }));
+  sheet.init(form, T, map);
   var close = document.getElementById("details-close");
   if (close) close.addEventListener("click", closeDetails);
   document.addEventListener("keydown", function (e) {

@@ -41,7 +41,7 @@ function create(opts) {  // {map, form, cfg, T, refresh}
     return circles.length ? circles[0].getBounds() : null;
   }
 
-  var entries = cfg.gazetteer || [];  // until the full list of names has arrived
+  var entries = [];  // the names arrive from /api/where on first focus
   var loading = null;
   var suggestions = null;
 
@@ -52,7 +52,11 @@ function create(opts) {  // {map, form, cfg, T, refresh}
       return r.json();
     }).then(function (list) {
       entries = list;
-      if (suggestions) suggestions.setEntries(list);
+      if (suggestions) {
+        suggestions.setEntries(list);
+        var text = document.getElementById("near-text");
+        if (text && text.value && document.activeElement === text) suggestions.update();
+      }
       document.body.setAttribute("data-where-names", String(list.length));
       return list;
     }).catch(function () { loading = null; return entries; });

@@ -1,10 +1,11 @@
 /* MINT explorer Bochum: "Mehr Filter" and the phone's list/map switch. On a desktop the
  * further filters unfold in place; on a phone they open as a sheet over the page, closed by
- * "Fertig" or Escape. The panel starts open when one of its filters is set (a shared link). */
+ * "Fertig" or Escape. The server renders the panel open when a shared link sets one of its
+ * filters; a phone starts with the sheet closed. */
 
 const PHONE = window.matchMedia("(max-width: 900px)");
 
-export function init(form, T, map, hasMoreFilters) {
+export function init(form, T, map) {
   const more = document.getElementById("filters-more");
   const panel = document.getElementById("filters-more-panel");
   if (!form || !more || !panel) return;
@@ -20,7 +21,7 @@ export function init(form, T, map, hasMoreFilters) {
     } else if (!open && focus) more.focus();
   }
 
-  setOpen(hasMoreFilters && !PHONE.matches, false);
+  if (PHONE.matches && !panel.classList.contains("collapsed")) setOpen(false, false);
   more.addEventListener("click", () => setOpen(panel.classList.contains("collapsed"), true));
   const done = document.getElementById("filters-done");
   if (done) done.addEventListener("click", () => setOpen(false, true));

@@ -50,6 +50,10 @@ PAGE_MODULES = ("ui.js", "state.js", "cluster.js", "suggest.js", "near.js", "res
                 "when.js")
 
 
+# The filters behind "Mehr Filter" (templates/_filters.html, static/sheet.js).
+MORE_FILTERS = ("group", "kind", "q", "area", "from", "to", "cost", "bookable", "format")
+
+
 def query_state(query: PlaceQuery) -> dict:
     """The filters as plain JSON for the page script (and back into the URL)."""
     return {
@@ -108,7 +112,6 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
         "texts": t,
         "labels": labels(snap, lang),
         "layers": sorted(snap.layers),
-        "gazetteer": snap.dataset.gazetteer,
         "holidays": holidays_ahead(snap),
         "state": query_state(query),
         "version": snap.version,
@@ -131,6 +134,8 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
         "vendor_css": maps.VENDOR_CSS,
         "vendor_js": maps.VENDOR_JS,
         "page_modules": PAGE_MODULES,
+        # the further filters start folded unless a shared link sets one of them
+        "more_open": any(config["state"][k] for k in MORE_FILTERS),
         # the explorer and the embed fetch the places first thing: the browser starts early
         "preload_api": preload.places_url(
             config["state"], config["labels"], lang,
