@@ -11,11 +11,12 @@ from typing import Any
 from flask import Flask
 
 from . import config
-from .config import REPO_ROOT
+from .config import REPO_ROOT, SettingError
 from .db import database_url, make_engine, session_factory
 from .db.seed import prepare
 from .db.source import DatabaseSource
 from .store import PlaceStore, start_watcher
+from .web import ratelimit
 
 __all__ = ["create_app"]
 
@@ -34,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # first, so that settings which cannot work stop start-up before any data is loaded
     app.extensions["address_lookup"] = AddressLookup.from_config(app.config)
+    admission(app)
     if not app.debug:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -90,3 +92,19 @@ def secret_key(cfg: dict[str, Any]) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(key)
     return key
+
+
+def admission(app: Flask) -> None:
+    """Per-client limits (shared storage), trusted proxies and the planner's pool."""
+    cfg = app.config
+    try:
+        app.extensions["trusted_proxies"] = ratelimit.parse_networks(cfg["TRUSTED_PROXIES"])
+    except ValueError as exc:
+        raise SettingError(f"EXPLORER_TRUSTED_PROXIES: {exc}") from None
+    try:
+        app.extensions["limits"] = ratelimit.ClientLimits(cfg["LIMITER_STORAGE_URI"])
+    except Exception as exc:  # noqa: BLE001 - limits raises several types for bad URIs
+        raise SettingError(f"EXPLORER_LIMITER_STORAGE_URI={cfg['LIMITER_STORAGE_URI']!r}"
+                           f" cannot be used: {exc}") from None
+    app.extensions["planner_pool"] = ratelimit.Pool(
+        cfg["PLANNER_WORKERS"], cfg["PLANNER_QUEUE"], cfg["PLANNER_QUEUE_WAIT"])

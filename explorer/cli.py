@@ -24,18 +24,17 @@ def main() -> None:
 @click.option("--data-dir", default=None, help="Folder with the curated data files.")
 @click.option("--areas-file", default=None, help="Replacement focus-areas GeoJSON.")
 def check(data_dir: str | None, areas_file: str | None) -> None:
-    """Validate the data files; exit 1 and list every problem if any."""
+    """Validate the data files; list every problem if any and exit 1 (records break the
+    format) or 2 (a file cannot be read as JSON: unreadable, not UTF-8, invalid JSON, a lone
+    surrogate, nested too deeply)."""
     from .load import load_dataset
-    from .schema import DataError
+    from .schema import DataLoadError
 
     s = settings()
     try:
         dataset = load_dataset(data_dir or s["DATA_DIR"], areas_file or s["AREAS_FILE"] or None)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(f"ERROR {problem}", err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found", err=True)
-        sys.exit(1)
+    except DataLoadError as exc:
+        refuse(exc, summary=True)
     pending = sum(1 for f in dataset.places if not f.get("geometry"))
     offers = [o for f in dataset.places for o in f["properties"].get("offers") or []]
     active = sum(1 for o in offers if o.get("status", "active") == "active")
@@ -51,10 +50,9 @@ def check(data_dir: str | None, areas_file: str | None) -> None:
 @click.option("--threads", default=None, type=int, help="Worker threads (waitress).")
 def serve(host: str | None, port: int | None, threads: int | None) -> None:
     """Serve the explorer with the production server (waitress)."""
-    from waitress import serve as waitress_serve
-
     from . import create_app
-    from .schema import DataError
+    from .schema import DataLoadError
+    from .server import serve as production_server
 
     s = settings()
     from sqlalchemy.exc import DBAPIError
@@ -64,10 +62,8 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
     except config.SettingError as exc:
         click.echo(f"ERROR {exc}", err=True)
         sys.exit(2)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(f"ERROR {problem}", err=True)
-        sys.exit(1)
+    except DataLoadError as exc:
+        refuse(exc)
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         click.echo(f"ERROR database unreachable: {reason}", err=True)
@@ -77,9 +73,16 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
     sys.setswitchinterval(s["SWITCH_INTERVAL_MS"] / 1000)
     host, port = host or s["HOST"], port or s["PORT"]
     click.echo(f"serving on http://{host}:{port}/", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads or s["THREADS"],
-                   channel_timeout=30, max_request_body_size=64 * 1024,
-                   connection_limit=200, ident="mint-explorer")
+    production_server(app, host=host, port=port, threads=threads or s["THREADS"])
+
+
+def refuse(exc, summary: bool = False) -> None:
+    """Print every problem of a DataLoadError (file, record, field) and exit with its code."""
+    for problem in exc.problems:
+        click.echo(f"ERROR {problem}", err=True)
+    if summary:
+        click.echo(f"{len(exc.problems)} problem(s) found", err=True)
+    sys.exit(exc.exit_code)
 
 
 def _register_pipeline() -> None:

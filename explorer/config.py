@@ -7,10 +7,14 @@ is checked against this list by the tests, so a setting cannot go undocumented.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "EXPLORER_"
@@ -26,16 +30,75 @@ class Setting:
     name: str
     default: Any
     help: str
+    # validates and normalises a value (from the environment or test_config); ValueError
+    check: Callable[[Any], Any] | None = None
 
     def parse(self, raw: str) -> Any:
         """Environment values are strings; coerce them to the default's type."""
+        value: Any = raw
         if isinstance(self.default, bool):
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        if isinstance(self.default, int):
-            return int(raw)
-        if isinstance(self.default, float):
-            return float(raw)
-        return raw
+            value = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif isinstance(self.default, int):
+            value = int(raw)
+        elif isinstance(self.default, float):
+            value = float(raw)
+        return self.check(value) if self.check else value
+
+
+# name or IPv4 | [IPv6], then an optional port: what a Host header may hold
+HOST_RE = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::([0-9]{1,5}))?", re.ASCII)
+MAX_HOST = 260  # a DNS name has at most 253 characters, plus a port
+
+
+def host_name(value: str) -> str | None:
+    """The name in a Host value (``name[:port]``), lower case, without the port or a final
+    dot; None when malformed: characters, port, an IPv6 literal that is none, or a name that IDNA
+    cannot encode and decode (a label over 63 characters, ``xn--zz``), which is what
+    werkzeug does with it when it builds a URL."""
+    match = HOST_RE.fullmatch(value.lower()) if len(value) <= MAX_HOST else None
+    if match is None or (match[2] and not 0 < int(match[2]) < 65536):
+        return None
+    name = match[1]
+    try:
+        if name.startswith("["):
+            ipaddress.IPv6Address(name[1:-1])
+        else:
+            name.encode("idna").decode("idna")
+    except ValueError:  # UnicodeError and AddressValueError are ValueErrors
+        return None
+    return name.rstrip(".")
+
+
+def public_url(raw: str | None) -> str:
+    """PUBLIC_URL without a trailing slash ('' when unset); ValueError says what is wrong."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)  # ValueError for e.g. an unclosed IPv6 bracket
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("must start with http:// or https://")
+    if "?" in raw or "#" in raw or any(c.isspace() for c in raw):
+        raise ValueError("must have no query, fragment or spaces")
+    if "@" in parts.netloc or host_name(parts.netloc) is None:
+        raise ValueError("needs a valid host name, e.g. https://mint.example.org")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def host_list(raw: str | None) -> str:
+    """ALLOWED_HOSTS normalised (lower case, no ports, no spaces); ValueError names the
+    entry that is no host name."""
+    names = []
+    for entry in (e.strip().lower() for e in (raw or "").split(",")):
+        if entry == "*":
+            names.append(entry)
+        elif entry:
+            name = host_name(entry.removeprefix("."))
+            if name is None:
+                raise ValueError(f"{entry!r} is not a host name (a name, IPv4 address or "
+                                 "[IPv6] address; '.example.org' for its subdomains too; "
+                                 "'*' for any)")
+            names.append("." + name if entry.startswith(".") else name)
+    return ",".join(names)
 
 
 SETTINGS: list[Setting] = [
@@ -92,7 +155,24 @@ SETTINGS: list[Setting] = [
             "https://raw.githubusercontent.com/StadtBochum/OpenData/main/data/EDUC",
             "Upstream folder of the City of Bochum's education POI files."),
     Setting("COVERAGE_RATE_LIMIT", 30,
-            "Coverage analyses per client and minute before 429 (0 disables)."),
+            "Planner work per client and minute before 429 (0 disables): each new analysis "
+            "or export that must be computed costs its estimated cells / 10,000 (at least 1)."),
+    Setting("PLANNER_WORKERS", 1,
+            "Analyses and exports computed at once, across all clients (one leaves the "
+            "other core to the map's visitors on a 2-core server)."),
+    Setting("PLANNER_TOTAL_RATE_LIMIT", 120,
+            "Units of planner work a minute for all clients together (costs as for "
+            "COVERAGE_RATE_LIMIT); beyond them 503 with Retry-After (0 disables)."),
+    Setting("PLANNER_QUEUE", 2,
+            "Further analyses and exports that may wait for a worker; beyond them 503."),
+    Setting("PLANNER_QUEUE_WAIT", 2.0,
+            "Seconds a waiting analysis or export waits for a worker before 503."),
+    Setting("PLANNER_CELL_BUDGET", 60_000,
+            "Largest grid (cells over the study area's bounds) an analysis may use; a "
+            "larger one is refused with 400 before any work."),
+    Setting("TRUSTED_PROXIES", "",
+            "Reverse proxies (IP addresses or networks, comma-separated) whose "
+            "X-Forwarded-For names the client; from any other address the header is ignored."),
     Setting("RELOAD_INTERVAL", 2.0,
             "Seconds between checks for changed data files (0: no automatic reload)."),
     Setting("DATABASE_URL", "",
@@ -105,9 +185,16 @@ SETTINGS: list[Setting] = [
     Setting("COOKIE_SECURE", False,
             "Send session cookies only over HTTPS (set it behind an HTTPS proxy)."),
     Setting("PUBLIC_URL", "",
-            "The site's public address (e.g. https://mint.example.org) for links in e-mails; "
-            "password resets and `explorer remind` need it (a request's Host is not "
-            "trusted for them)."),
+            "The site's public address (http or https, a host, maybe a path; no query), "
+            "e.g. https://mint.example.org. When set, every absolute URL the app writes "
+            "(embed snippets, builder, oEmbed, calendar feeds, place pages' JSON-LD, "
+            "e-mail links) starts with it, never with a request's Host. Password resets "
+            "and `explorer remind` need it.", public_url),
+    Setting("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]",
+            "Host names the app answers to, comma-separated; PUBLIC_URL's host is always "
+            "added. Ports do not matter; `.example.org` also allows its subdomains, `*` any "
+            "well-formed host. A request with another or a malformed Host header gets 400.",
+            host_list),
     Setting("MAIL_SERVER", "", "SMTP host for password resets and reminders (empty: no mail)."),
     Setting("MAIL_PORT", 25, "SMTP port."),
     Setting("MAIL_SECURITY", "none", "SMTP security: none, starttls or ssl."),
@@ -144,8 +231,33 @@ def from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
         raw = environ.get(ENV_PREFIX + setting.name)
         if raw is None:
             continue
-        try:
-            values[setting.name] = setting.parse(raw)
-        except ValueError as exc:
-            raise SettingError(f"{ENV_PREFIX}{setting.name}={raw!r}: {exc}") from None
+        values[setting.name] = _parsed(setting, raw, setting.parse)
     return values
+
+
+def _parsed(setting: Setting, value: Any, parse: Callable[[Any], Any]) -> Any:
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise SettingError(f"{ENV_PREFIX}{setting.name}={value!r}: {exc}") from None
+
+
+def validate(cfg: dict[str, Any]) -> None:
+    """Check (and normalise) the settings that declare a check, wherever they came from."""
+    for setting in SETTINGS:
+        if setting.check is not None:
+            cfg[setting.name] = _parsed(setting, cfg[setting.name], setting.check)
+
+
+def allowed_hosts(cfg: dict[str, Any]) -> frozenset[str] | None:
+    """The Host names answered (after :func:`validate`): ALLOWED_HOSTS and PUBLIC_URL's
+    host; None: any well-formed one."""
+    names = {n for n in cfg["ALLOWED_HOSTS"].split(",") if n}
+    if cfg["PUBLIC_URL"]:
+        names.add(host_name(urlsplit(cfg["PUBLIC_URL"]).netloc) or "")
+    if "*" in names:
+        return None
+    if not names:
+        raise SettingError(f"{ENV_PREFIX}ALLOWED_HOSTS is empty and {ENV_PREFIX}PUBLIC_URL "
+                           "is not set: no request could be answered")
+    return frozenset(names)

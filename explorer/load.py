@@ -1,13 +1,13 @@
 """Read the curated data files into validated, typed structures.
 
-Loading is all-or-nothing: any problem in any file raises :class:`DataError` with every
+Loading is all-or-nothing: any problem in any file raises :class:`DataLoadError` with every
 problem found, so a running server can keep its last good data and start-up can refuse.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,16 @@ from shapely.geometry import shape
 
 from .districts import BEZIRK_OF
 from .schema import (
-    DataError,
+    DECODE,
+    OS,
+    DataLoadError,
     Problem,
     validate_areas,
     validate_places,
     validate_taxonomy,
 )
 from .schema_files import load_holidays, validate_synonyms
+from .schema_json import parse_json, position
 from .when import NO_HOLIDAYS, Holidays
 
 PLACES_FILE = "places.geojson"
@@ -52,22 +55,34 @@ class Dataset:
 
 
 def read_json(path: Path) -> tuple[Any, bytes]:
-    """Parse one JSON file from one read (so the version hash matches the content); a
-    syntax error becomes a Problem naming line and column."""
+    """Parse one JSON file from one read (so the version hash matches the content). Every
+    failure is a classified Problem: the file cannot be read (os), is not strict JSON in
+    UTF-8 (decode, with line and column, or record and field for a lone surrogate) or is
+    nested too deeply (structure); see :mod:`explorer.schema_json`."""
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except FileNotFoundError:
-        raise DataError([Problem(str(path), "-", "-", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError([Problem(str(path), "-", "-", f"cannot read: {exc}")]) from None
+    except OSError as exc:
+        raise DataLoadError([Problem(str(path), "-", "-", os_message(exc), OS)]) from None
     try:
-        return json.loads(text), raw
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            [Problem(str(path), "-", "-", f"invalid JSON at line {exc.lineno} "
-                     f"column {exc.colno}: {exc.msg}")]
-        ) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[:exc.start].decode("utf-8")  # the first bad byte is at exc.start
+        where = position(before, len(before))
+        raise DataLoadError([Problem(str(path), "-", "-", f"not UTF-8 text: byte "
+                                     f"0x{raw[exc.start]:02x} at {where} ({exc.reason})",
+                                     DECODE)]) from None
+    return parse_json(text, str(path)), raw
+
+
+def os_message(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a file"
+    if isinstance(exc, PermissionError):
+        return "cannot read: permission denied"
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return f"cannot read: {exc.strerror or exc}" + (f" ({name})" if name else "")
 
 
 def areas_frame(collection: dict, file: str) -> gpd.GeoDataFrame:
@@ -75,7 +90,7 @@ def areas_frame(collection: dict, file: str) -> gpd.GeoDataFrame:
     problems = validate_areas(collection, file)
     features = collection.get("features") if isinstance(collection, dict) else None
     if not isinstance(features, list):
-        raise DataError(problems or [Problem(file, "-", "features", "must be a list")])
+        raise DataLoadError(problems or [Problem(file, "-", "features", "must be a list")])
     rows = []
     for feature in features:
         if not isinstance(feature, dict):
@@ -91,7 +106,7 @@ def areas_frame(collection: dict, file: str) -> gpd.GeoDataFrame:
         rows.append({"id": feature.get("id"), "properties": feature.get("properties") or {},
                      "geometry": geom})
     if problems:
-        raise DataError(problems)
+        raise DataLoadError(problems)
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326",
                              columns=["id", "properties", "geometry"])
     return frame.set_index("id", drop=False)
@@ -141,7 +156,7 @@ def _read(paths: dict[str, Path]) -> tuple[dict[str, Any], str, list[Problem]]:
         try:
             raw[name], content = read_json(path)
             digest.update(content)
-        except DataError as exc:
+        except DataLoadError as exc:
             problems += exc.problems
     return raw, digest.hexdigest()[:16], problems
 
@@ -161,7 +176,7 @@ def _reference(raw: dict[str, Any], paths: dict[str, Path], version: str,
     """Validate the parsed reference files; adds to ``problems`` (taxonomy first)."""
     problems += validate_taxonomy(raw["taxonomy"], str(paths["taxonomy"]))
     if problems:  # everything else needs a sound taxonomy
-        raise DataError(problems)
+        raise DataLoadError(problems)
     holidays, holiday_problems = load_holidays(raw["holidays"], str(paths["holidays"]))
     problems += holiday_problems
     problems += validate_synonyms(raw["synonyms"], str(paths["synonyms"]), raw["taxonomy"])
@@ -169,7 +184,7 @@ def _reference(raw: dict[str, Any], paths: dict[str, Path], version: str,
     areas = None
     try:
         areas = areas_frame(raw["areas"], str(paths["areas"]))
-    except DataError as exc:
+    except DataLoadError as exc:
         problems += exc.problems
     return Reference(raw["taxonomy"], areas, raw["gazetteer"], holidays, raw["synonyms"],
                      version, {k: str(v) for k, v in paths.items()})
@@ -180,10 +195,10 @@ def load_reference(data_dir: str | Path, areas_file: str | Path | None = None) -
     paths = _reference_paths(Path(data_dir), areas_file)
     raw, version, problems = _read(paths)
     if problems:
-        raise DataError(problems)
+        raise DataLoadError(problems)
     reference = _reference(raw, paths, version, problems)
     if problems:
-        raise DataError(problems)
+        raise DataLoadError(problems)
     return reference
 
 
@@ -204,12 +219,12 @@ def load_dataset(data_dir: str | Path, areas_file: str | Path | None = None) -> 
     paths = {"places": data_dir / PLACES_FILE, **_reference_paths(data_dir, areas_file)}
     raw, version, problems = _read(paths)
     if problems:
-        raise DataError(problems)
+        raise DataLoadError(problems)
     del paths["places"]
     reference = _reference(raw, paths, version, problems)
     places_file = str(data_dir / PLACES_FILE)
     problems += validate_places(raw["places"], places_file, reference.taxonomy,
                                 reference.holidays)
     if problems:
-        raise DataError(problems)
+        raise DataLoadError(problems)
     return dataset_of(reference, raw["places"]["features"], version, places_file)

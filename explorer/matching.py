@@ -49,7 +49,8 @@ def place_mask(snapshot: Snapshot, query) -> tuple[np.ndarray, np.ndarray | None
         mask &= snapshot.area_masks[query.area]
     if query.bbox:
         w, s, e, n = query.bbox
-        mask &= (snapshot.lon >= w) & (snapshot.lon <= e)
+        lon = snapshot.lon
+        mask &= ((lon >= w) & (lon <= e)) if w <= e else ((lon >= w) | (lon <= e))
         mask &= (snapshot.lat >= s) & (snapshot.lat <= n)
     distances = None
     if query.near is not None:

@@ -89,7 +89,8 @@ def place_parameters(snap: Snapshot) -> list[dict[str, Any]]:
                "With near: only places within this radius (km)."),
         _param("bbox", {"type": "string",
                         "pattern": f"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"},
-               "W,S,E,N bounding box in degrees."),
+               "W,S,E,N bounding box in degrees (S <= N; a point or line box is allowed; "
+               "W > E crosses the antimeridian)."),
         *offer_parameters(snap),
         LANG,
     ]

@@ -96,8 +96,8 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         raise ParamError("bbox", "must be W,S,E,N, e.g. 7.1,51.4,7.35,51.54")
     w, e = (parse_float("bbox", parts[i], -180, 180) for i in (0, 2))
     s, n = (parse_float("bbox", parts[i], -90, 90) for i in (1, 3))
-    if w >= e or s >= n:
-        raise ParamError("bbox", "needs W < E and S < N")
+    if s > n:  # a box may be a line or a point (OGC API); W > E crosses the antimeridian
+        raise ParamError("bbox", "needs S <= N")
     return (w, s, e, n)
 
 

@@ -29,23 +29,53 @@ CITY_DATASETS = ("schools", "daycare_centers", "playgrounds", "natural_monuments
                  "defibrillators")
 
 
+# What kind of failure a Problem is (see DataLoadError): the file could not be read (os),
+# its bytes are not JSON text (decode: bad UTF-8, invalid JSON, NaN or Infinity, a lone
+# surrogate), its shape is beyond what the loader handles (structure: nested too deeply),
+# or a record breaks a rule of the data format (schema).
+OS, DECODE, STRUCTURE, SCHEMA = "os", "decode", "structure", "schema"
+UNEXPECTED = "unexpected"  # anything else that stopped a load (a bug; logged with traceback)
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates as ``\\udXXX`` escapes: safe to print, log and encode."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
     record: str
     field: str
     message: str
+    kind: str = SCHEMA
 
     def __str__(self) -> str:
-        return f"{self.file}: record {self.record!r}, field {self.field!r}: {self.message}"
+        return printable(f"{self.file}: record {self.record!r}, field {self.field!r}: "
+                         f"{self.message}")
 
 
-class DataError(Exception):
-    """Raised when data files cannot be loaded; carries every problem found."""
+class DataLoadError(Exception):
+    """Data could not be loaded: every problem found, each with file, record, field, message
+    and kind. The same error stops ``explorer check`` and start-up and is what a reload
+    reports at ``/healthz`` (keeping the last good data)."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    @property
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.problems}
+
+    @property
+    def exit_code(self) -> int:
+        """1: records break the format (the data was read); 2: the data could not be read
+        as JSON at all (os, decode, structure) or loading failed unexpectedly."""
+        return 1 if self.kinds <= {SCHEMA} else 2
+
+
+DataError = DataLoadError  # the name most of the code base uses
 
 
 def known(value: Any, ids: Any) -> bool:

@@ -27,12 +27,15 @@ from .encoded import Encoded
 from .layers import Layer, load_layers
 from .load import PLACES_FILE, Dataset, Reference, dataset_of, load_dataset, load_reference
 from .offerindex import STATUS_CODES, OfferIndex, reused_rows
-from .schema import DataError, Problem
+from .schema import UNEXPECTED, DataLoadError, Problem, printable
 from .search import SearchIndex
 from .text import fold
 from .when import local_today
 
 log = logging.getLogger(__name__)
+# While a reload is failing, try again this often even if no file seems changed: a fix
+# that stat does not show (a transient read error, a directory made readable again).
+RETRY_WHILE_DEGRADED = 10.0
 
 
 def mask_of(ids: list[str], vocabulary: list[str]) -> np.uint64:
@@ -180,8 +183,10 @@ class PlaceStore:
         self.source = source
         self._lock = threading.Lock()
         self._reference: Reference | None = None
-        self.last_error: list[Problem] = []
+        self.last_error: list[Problem] = []  # why the last reload failed: health degraded
         self.last_error_at: float | None = None
+        self.retry_interval = RETRY_WHILE_DEGRADED
+        self._attempted = time.monotonic()
         self.db_error: str | None = None
         self.db_error_since: float | None = None
         self.db_version: int | None = None
@@ -189,7 +194,10 @@ class PlaceStore:
         self.before_swap = None  # called with a new snapshot before it serves (warming)
         # Taken *before* reading, so a file written during a load is seen as a change.
         self.seen_signature = files_signature(self)
-        self.snapshot = self._build()  # start-up fails loudly on bad data
+        try:
+            self.snapshot = self._build()  # start-up fails loudly on bad data
+        except (RecursionError, UnicodeError) as exc:  # data-shaped, outside the readers
+            raise DataLoadError([unexpected(exc)]) from exc
         # The first snapshot's objects live on (reloads reuse them): keep them out of the
         # cyclic collector's full passes, which otherwise stall every thread for a while.
         gc.collect()
@@ -216,6 +224,8 @@ class PlaceStore:
             return True
         if files_signature(self) != self.seen_signature:
             return True
+        if self.last_error and time.monotonic() - self._attempted >= self.retry_interval:
+            return True  # degraded: try again, bounded, in case the cause went away unseen
         if self.source is None:
             return False
         try:
@@ -231,19 +241,36 @@ class PlaceStore:
             log.error("database unreachable, serving the last snapshot: %s", exc)
         self.db_error = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
 
+    def _rejected(self, problems: list[Problem]) -> None:
+        """Keep the last snapshot and report why at /healthz; a retry failing the same
+        way is not logged again."""
+        if problems != self.last_error:
+            self.last_error_at = time.time()
+            for problem in problems:
+                log.error("reload rejected: %s", problem)
+        self.last_error = problems
+
+    def failed(self, exc: Exception) -> None:
+        """A surprise, not classified bad data (so likely a bug): the traceback goes to the
+        log, /healthz says degraded, the last snapshot keeps serving."""
+        log.exception("reload failed unexpectedly; keeping the last good data")
+        self._rejected([unexpected(exc)])
+
     def reload(self) -> bool:
         """Swap in fresh data; on any problem keep serving the last good snapshot."""
         with self._lock:
             self.seen_signature = files_signature(self)
+            self._attempted = time.monotonic()
             try:
                 snapshot = self._build()
-            except DataError as exc:
-                self.last_error, self.last_error_at = exc.problems, time.time()
-                for problem in exc.problems:
-                    log.error("reload rejected: %s", problem)
+            except DataLoadError as exc:  # every classified failure: os, decode, structure,
+                self._rejected(exc.problems)  # schema
                 return False
             except DBAPIError as exc:
                 self._database_down(exc)
+                return False
+            except Exception as exc:  # a surprise still degrades health, never the data
+                self.failed(exc)
                 return False
             if self.before_swap is not None:
                 try:
@@ -260,8 +287,15 @@ class PlaceStore:
             return True
 
 
+def unexpected(exc: BaseException) -> Problem:
+    return Problem("-", "-", "-", printable(f"loading failed unexpectedly: "
+                                            f"{type(exc).__name__}: {exc}")[:300], UNEXPECTED)
+
+
 def files_signature(store: PlaceStore) -> tuple:
-    """mtime and size of every watched file: cheap to compare, changes on any rewrite."""
+    """What stat says of every watched file: cheap to compare. The change time and mode
+    move on any write, rename, chmod or utime, so a file made readable again, or rewritten
+    with its old size and mtime, is seen too."""
     paths = sorted([*store.data_dir.glob("*.json"), *store.data_dir.glob("*.geojson")])
     if store.source is not None:  # the database holds the places
         paths = [p for p in paths if p.name != PLACES_FILE]
@@ -273,9 +307,11 @@ def files_signature(store: PlaceStore) -> tuple:
     for path in paths:
         try:
             stat = path.stat()
-        except OSError:
+        except OSError as exc:
+            signature.append((str(path), exc.errno))
             continue
-        signature.append((str(path), stat.st_mtime_ns, stat.st_size))
+        signature.append((str(path), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size,
+                          stat.st_ino, stat.st_mode))
     return tuple(signature)
 
 
@@ -287,8 +323,8 @@ def start_watcher(store: PlaceStore, interval: float) -> threading.Thread:
             try:
                 if store.changed():
                     store.reload()
-            except Exception:  # the watcher must outlive any surprise in a data file
-                log.exception("reload failed unexpectedly; keeping the last good data")
+            except Exception as exc:  # the watcher must outlive any surprise, and say so
+                store.failed(exc)
 
     thread = threading.Thread(target=loop, name="data-watcher", daemon=True)
     thread.start()

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench-results"
+README = REPO / "README.md"
 
 
 def free_port() -> int:

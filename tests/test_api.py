@@ -115,6 +115,18 @@ def test_bbox_filter(client):
     assert set(ids(client.get(f"/api/places?bbox={w},{s},{e},{n}"))) == want
 
 
+def test_bbox_may_be_a_point_or_cross_the_antimeridian(client):
+    """bbox=0,0,0,0 matches the OpenAPI pattern and is a valid (empty) box, not a 400."""
+    zero = client.get("/api/places?bbox=0,0,0,0")
+    assert zero.status_code == 200 and zero.get_json()["features"] == []
+    pid, place = next(iter(PLACES.items()))
+    lon, lat = place["geometry"]["coordinates"]
+    assert pid in ids(client.get(f"/api/places?bbox={lon},{lat},{lon},{lat}"))
+    # W > E: from 170 degrees east across the antimeridian to Bochum's east edge
+    assert pid in ids(client.get("/api/places?bbox=170,51,7.5,52"))
+    assert ids(client.get("/api/places?bbox=7.5,51,170,52")) == []
+
+
 def test_lang_switches_texts(client):
     de = client.get("/api/places/zeiss-planetarium-bochum").get_json()["properties"]
     en = client.get("/api/places/zeiss-planetarium-bochum?lang=en").get_json()["properties"]
@@ -156,7 +168,7 @@ def test_taxonomy_and_areas(client):
         ("near=51.48,7.22&radius_km=1e9", "radius_km"),
         ("radius_km=2", "radius_km"),
         ("bbox=1,2,3", "bbox"),
-        ("bbox=7.3,51.4,7.1,51.5", "bbox"),
+        ("bbox=7.1,51.5,7.3,51.4", "bbox"),
         ("lang=fr", "lang"),
         ("q=" + "x" * 201, "q"),
         ("colour=red", "colour"),

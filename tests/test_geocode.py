@@ -6,17 +6,19 @@ import csv
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from conftest import GEODATA
 from pytest_httpserver import HTTPServer
+from trickle import LASTS, TricklingHeaders, trickling_body
 from werkzeug import Request, Response
 
 from explorer.cli import main
 from explorer.pipeline import atomic
-from explorer.pipeline.geocode import RateLimiter, retry_after_seconds
+from explorer.pipeline.geocode import Address, GeocodeCache, RateLimiter, retry_after_seconds
 from explorer.schema import validate_places
 
 PLANETARIUM = (51.485439, 7.227772)
@@ -44,8 +46,8 @@ def by_street(table: dict[str, tuple[float, float] | None],
     return answer
 
 
-def geocode(server: HTTPServer, state: Path, *args: str, min_interval: float = 0.0,
-            timeout: float = 2.0, backoff: float = 0.01) -> Result:
+def geocode(server: HTTPServer | TricklingHeaders, state: Path, *args: str,
+            min_interval: float = 0.0, timeout: float = 2.0, backoff: float = 0.01) -> Result:
     env = {"EXPLORER_GEOCODER_URL": server.url_for("/search"),
            "EXPLORER_GEOCODER_USER_AGENT": USER_AGENT,
            "EXPLORER_GEOCODER_EMAIL": "ops@example.org"}
@@ -95,16 +97,89 @@ def test_free_text_fallback_after_empty_structured_answer(tmp_path: Path, server
     assert row["lat"] == "51.485439" and "free-text" in row["coordinate_source"]
 
 
-def test_result_outside_bochum_is_rejected(tmp_path: Path, server, nominatim) -> None:
-    nominatim(by_street({"Hauptstr. 1": BERLIN}, free_text={"Hauptstr. 1": BERLIN}))
+def raw(body: str) -> Callable[[Request, int], Response]:
+    return lambda request, n: Response(body, content_type="application/json")
+
+
+WRONG_ANSWERS = {  # what the geocoder answers -> what the record's report must say
+    "outside Bochum": (by_street({"Hauptstr. 1": BERLIN}, free_text={"Hauptstr. 1": BERLIN}),
+                       "result outside Bochum"),
+    "outside, then nothing": (by_street({"Hauptstr. 1": BERLIN}),
+                              "result outside Bochum"),
+    "NaN strings": (raw('[{"lat": "NaN", "lon": "nan"}]'), "lat/lon not finite"),
+    "NaN literals": (raw('[{"lat": NaN, "lon": NaN}]'), "malformed JSON"),
+    "Infinity": (raw('[{"lat": Infinity, "lon": 7.2}]'), "malformed JSON"),
+    "overflow": (raw('[{"lat": "1e999", "lon": "7.2"}]'), "lat/lon not finite"),
+    "entry without lat": (raw('[{"lon": "7.2", "display_name": "x"}]'), "no numeric lat/lon"),
+    "entry not an object": (raw('["Bochum"]'), "no numeric lat/lon"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_ANSWERS)
+def test_wrong_answers_fail_the_record_are_not_cached_and_are_asked_again(
+        tmp_path: Path, server, nominatim, case: str) -> None:
+    answer, message = WRONG_ANSWERS[case]
+    nominatim(answer)
+    state = tmp_path / "state"
+    path = write_csv(tmp_path / "in.csv", "X,Hauptstr. 1,44801,Bochum,")
+    result = geocode(server, state, str(path))
+    assert result.exit_code == 1, result.output
+    assert 'FAILED: row 2 "X": ' in result.stderr and message in result.stderr
+    assert "asked again next run" in result.stderr
+    assert "not found 0 (0 cached), failed 1" in result.stdout
+    assert read_csv(path)[0]["lat"] == ""
+    cache = state / "geocode-cache.json"
+    assert not cache.exists() or json.loads(cache.read_text())["entries"] == {}
+    server.clear()  # the geocoder is fixed
+    fixed = nominatim(lambda request, n: hits(PLANETARIUM))
+    again = geocode(server, state, str(path))
+    assert again.exit_code == 0, again.output
+    assert len(fixed.calls) == 1  # asked, not answered "not found" from the cache
+    assert read_csv(path)[0]["lat"] == "51.485439"
+    assert "geocoded 1, from cache 0, not found 0 (0 cached), failed 0" in again.stdout
+
+
+def test_outside_bochum_then_a_free_text_hit_is_found(tmp_path: Path, server,
+                                                      nominatim) -> None:
+    nominatim(by_street({"Hauptstr. 1": BERLIN}, free_text={"Hauptstr. 1": PLANETARIUM}))
     path = write_csv(tmp_path / "in.csv", "X,Hauptstr. 1,44801,Bochum,")
     result = geocode(server, tmp_path / "state", str(path))
-    assert result.exit_code == 0, result.output  # not found is not a failure
-    [row] = read_csv(path)
-    assert row["lat"] == row["lon"] == ""
-    assert 'not found: row 2 "X"' in result.stderr
-    assert "outside Bochum" in result.stderr
-    assert "not found 1 (0 cached), failed 0" in result.stdout
+    assert result.exit_code == 0, result.output
+    assert read_csv(path)[0]["lat"] == "51.485439"
+    assert "free-text" in read_csv(path)[0]["coordinate_source"]
+
+
+def test_poisoned_entries_of_an_older_cache_are_asked_again(tmp_path: Path, server,
+                                                            nominatim) -> None:
+    url = server.url_for("/search")
+    streets = {"Weg 1": "found", "Weg 2": "honest miss", "Weg 3": "outside", "Weg 4": "NaN"}
+    reasons = {"honest miss": "structured query: no match; free-text query: no match",
+               "outside": "structured query: result outside Bochum (Berlin); free-text "
+                          "query: result outside Bochum (Berlin)",
+               "NaN": "structured query: result outside Bochum (nan, nan)"}
+    entries = {}
+    for street, kind in streets.items():
+        key = GeocodeCache.key(url, Address(street, "44791", "Bochum"))
+        entries[key] = ({"status": "found", "lat": PLANETARIUM[0], "lon": PLANETARIUM[1],
+                         "query": "structured", "url": url, "obtained": "2025-01-01T00:00:00Z",
+                         "reason": "", "licence": ""} if kind == "found" else
+                        {"status": "not_found", "lat": None, "lon": None, "query": "",
+                         "url": url, "obtained": "2025-01-01T00:00:00Z",
+                         "reason": reasons[kind], "licence": ""})
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "geocode-cache.json").write_text(json.dumps({"version": 1, "entries": entries}))
+    fake = nominatim(lambda request, n: hits(PLANETARIUM))
+    path = write_csv(tmp_path / "in.csv", *(f"{s},{s},44791,Bochum," for s in streets))
+    result = geocode(server, state, str(path))
+    assert result.exit_code == 0, result.output
+    assert sorted(a["street"] for a in fake.args) == ["Weg 3", "Weg 4"]
+    assert "2 cached answer(s) were not real answers" in result.stderr
+    assert "geocoded 2, from cache 1, not found 1 (1 cached), failed 0" in result.stdout
+    assert [r["lat"] != "" for r in read_csv(path)] == [True, False, True, True]
+    cache = json.loads((state / "geocode-cache.json").read_text())["entries"]
+    assert sorted(e["status"] for e in cache.values()) == ["found", "found", "found",
+                                                           "not_found"]
 
 
 def test_429_then_success_honours_retry_after(tmp_path: Path, server, nominatim) -> None:
@@ -162,6 +237,34 @@ def test_hanging_server_fails_the_record_in_bounded_time(tmp_path: Path, server,
     assert result.exit_code == 1
     assert "timed out after 0.5 s" in result.stderr and "failed 1" in result.stdout
     assert not (tmp_path / "state" / "geocode-cache.json").exists()  # failures not cached
+
+
+@pytest.mark.parametrize("upstream", ["body", "headers"])
+def test_trickling_upstream_fails_the_record_within_the_deadline(
+        tmp_path: Path, server, nominatim, upstream: str) -> None:
+    """One byte every 0.5 s never trips a timeout per read; the 2 s deadline per request
+    must end each attempt, so the record fails in about timeout x attempts + backoff."""
+    path = write_csv(tmp_path / "in.csv", "X,Castroper Str. 67,44791,Bochum,")
+    state = tmp_path / "state"
+    timeout, attempts = 2.0, 2
+    start = time.monotonic()
+    if upstream == "body":
+        fake = nominatim(lambda request, n: trickling_body(b'[{"lat": "51.485439", "lon": '
+                                                           b'"7.227772"}]', "application/json"))
+        result = geocode(server, state, str(path), "--retries", "1", timeout=timeout)
+        seen = len(fake.calls)
+    else:
+        with TricklingHeaders() as slow:
+            result = geocode(slow, state, str(path), "--retries", "1", timeout=timeout)
+            seen = len(slow.requests)
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 1, result.output
+    assert seen == attempts  # each attempt reached the upstream and was cut off
+    assert elapsed < 3 * timeout * attempts < LASTS  # the upstream would take 20 s each
+    assert f"timed out after {timeout:g} s" in result.stderr
+    assert f"gave up after {attempts} attempts" in result.stderr
+    assert "failed 1" in result.stdout and read_csv(path)[0]["lat"] == ""
+    assert not (state / "geocode-cache.json").exists()
 
 
 def test_malformed_json_fails_only_that_record(tmp_path: Path, server, nominatim) -> None:

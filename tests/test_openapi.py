@@ -6,12 +6,13 @@ from hypothesis import HealthCheck, settings
 from explorer import create_app
 
 APP = create_app({"TESTING": True, "RELOAD_INTERVAL": 0, "TILE_URL": "",
-                  "COVERAGE_RATE_LIMIT": 0, "STATE_DIR": "/nonexistent-state",
+                  "COVERAGE_RATE_LIMIT": 0, "PLANNER_TOTAL_RATE_LIMIT": 0,
+                  "STATE_DIR": "/nonexistent-state",
                   "DATABASE_URL": "none"})
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)
 
 
-# Rules across parameters (radius_km needs near, bbox needs W < E, a latitude within
+# Rules across parameters (radius_km needs near, bbox needs S <= N, a latitude within
 # +-90) cannot be written in OpenAPI, so a schema-valid request may rightly get a
 # documented 400: every other check runs, including "no 5xx" and response schemas.
 @schema.parametrize()

@@ -8,6 +8,7 @@ import io
 import json
 import math
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import GEODATA, OPENDATA
 from pytest_httpserver import HTTPServer
+from trickle import LASTS, TricklingHeaders, trickling_body
 
 from explorer import create_app
 from explorer.cli import main
@@ -24,6 +26,9 @@ from explorer.schema import in_bochum
 SCHOOLS, DAYCARE = "bochum_schools.csv", "bochum_daycare_centers.csv"
 PLAYGROUNDS, MONUMENTS = "bochum_playgrounds.csv", "bochum_natural_monuments.csv"
 FOLDERS = {SCHOOLS: "schools", DAYCARE: "daycare_centers"}
+UPSTREAM = {**{name: f"/EDUC/{folder}/{name}" for name, folder in FOLDERS.items()},
+            PLAYGROUNDS: f"/EDUC/playgrounds/{PLAYGROUNDS}",
+            MONUMENTS: f"/ENVI/natural_monuments/{MONUMENTS}"}  # a sibling of EDUC
 
 
 @pytest.fixture(scope="module")
@@ -209,10 +214,7 @@ def test_without_nature_files_the_other_layers_still_import(tmp_path: Path,
 
 
 def test_url_source_gives_the_same_layers(tmp_path: Path, opendata: Path, http) -> None:
-    upstream = {**{name: f"/EDUC/{folder}/{name}" for name, folder in FOLDERS.items()},
-                PLAYGROUNDS: f"/EDUC/playgrounds/{PLAYGROUNDS}",
-                MONUMENTS: f"/ENVI/natural_monuments/{MONUMENTS}"}  # a sibling of EDUC
-    for name, path in upstream.items():
+    for name, path in UPSTREAM.items():
         http.expect_request(path).respond_with_data(
             (opendata / name).read_bytes(), content_type="text/csv; charset=utf-8")
     via_url = run(http.url_for("/EDUC"), tmp_path / "url")
@@ -306,6 +308,52 @@ def test_failed_run_leaves_previous_layers_intact(tmp_path: Path, opendata: Path
     assert result.exit_code == 1
     assert "nothing written, the previous layers are unchanged" in result.stderr
     assert (f"HTTP {problem}" if problem.isdigit() else "no usable rows") in result.stderr
+    assert tree_digest(state) == before
+
+
+@pytest.mark.parametrize("slow", [DAYCARE, PLAYGROUNDS])  # a required and an optional layer
+def test_trickling_download_fails_within_the_deadline_and_keeps_the_layers(
+        tmp_path: Path, opendata: Path, http, slow: str) -> None:
+    """One byte every 0.5 s never trips a timeout per read: the 2 s deadline for the
+    whole download must end it, fail the import and leave the previous layers alone."""
+    state = tmp_path / "state"
+    assert run(opendata, state).exit_code == 0
+    before = tree_digest(state)
+    later = edited_copy(opendata, tmp_path / "later")  # so a partial write would show
+    shutil.copy(opendata / PLAYGROUNDS, later / PLAYGROUNDS)
+    shutil.copy(opendata / MONUMENTS, later / MONUMENTS)
+    for name, path in UPSTREAM.items():
+        data = (later / name).read_bytes()
+        request = http.expect_request(path)
+        if name == slow:
+            request.respond_with_response(trickling_body(data, "text/csv; charset=utf-8"))
+        else:
+            request.respond_with_data(data, content_type="text/csv; charset=utf-8")
+    start = time.monotonic()
+    result = run(http.url_for("/EDUC"), state, "--timeout", "2")
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 1, result.output
+    assert elapsed < 3 * 2 < LASTS  # the upstream would have taken 20 s
+    assert (f"{http.url_for(UPSTREAM[slow])}: download failed: timed out after 2 s"
+            in result.stderr)
+    assert "nothing written, the previous layers are unchanged" in result.stderr
+    assert tree_digest(state) == before
+    assert any(req.path == UPSTREAM[slow] for req, _ in http.log)
+
+
+def test_trickling_headers_fail_within_the_deadline(tmp_path: Path, opendata: Path) -> None:
+    state = tmp_path / "state"
+    assert run(opendata, state).exit_code == 0
+    before = tree_digest(state)
+    start = time.monotonic()
+    with TricklingHeaders() as slow:
+        result = run(slow.url_for("/EDUC"), state, "--timeout", "2")
+        seen = len(slow.requests)
+    assert result.exit_code == 1, result.output
+    assert time.monotonic() - start < 3 * 2 < LASTS
+    assert seen == 1
+    assert (f"{slow.url_for(UPSTREAM[SCHOOLS])}: download failed: timed out after 2 s"
+            in result.stderr)
     assert tree_digest(state) == before
 
 

@@ -203,15 +203,3 @@ def test_city_outline_setting_gives_districts(app_config, tmp_path):
     assert body["parameters"]["study_area"] == "outline"
     assert [d["name"] for d in body["summary"]["districts"]] == ["West", "Ost"]
     assert "Untersuchungsgebiet: Stadtgrenze" in client.get("/planner").get_data(as_text=True)
-
-
-def test_rate_limit_counts_analyses_not_cache_hits(app_config):
-    client = create_app({**app_config, "COVERAGE_RATE_LIMIT": 2}).test_client()
-    assert client.get("/api/coverage?reach_km=1").status_code == 200
-    assert client.get("/api/coverage?reach_km=1&lang=en").status_code == 200  # cached
-    assert client.get("/planner/export/areas.csv?reach_km=1").status_code == 200  # cached
-    assert client.get("/api/coverage?reach_km=2").status_code == 200
-    limited = client.get("/api/coverage?reach_km=3")
-    assert limited.status_code == 429 and limited.get_json()["status"] == 429
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert "coverage analyses a minute" in limited.get_json()["error"]

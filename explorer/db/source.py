@@ -8,14 +8,14 @@ changed places are validated again, by the same rules as ``explorer check``.
 
 from __future__ import annotations
 
-import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine, func, select
 
 from ..load import Reference
 from ..schema import DataError, validate_place
+from ..schema_json import parse_json
 from .models import OFFER, PLACE, DataState, Record
 from .records import join_feature
 
@@ -76,18 +76,25 @@ class DatabaseSource:
         """Fold the changed rows in; all-or-nothing (a bad record changes no state)."""
         rows, offers = dict(self._rows), {k: set(v) for k, v in self._offers.items()}
         touched: set[str] = set()
+        problems = []
         for kind, rid, seq, place_id, position, data, at in changed:
+            try:  # strict, as for the files: no lone surrogate, NaN or too deep nesting
+                record = parse_json(data, LABEL, rid if kind == PLACE else place_id)
+            except DataError as exc:
+                problems += exc.problems if kind == PLACE else [
+                    replace(p, field=f"offers[{rid}]" + (f".{p.field}" * (p.field != "-")))
+                    for p in exc.problems]
+                continue
             old = rows.get((kind, rid))
             if kind == OFFER:
                 if old is not None and old[1] != place_id:  # moved to another place
                     offers.get(old[1], set()).discard(rid)
                     touched.add(old[1])
                 offers.setdefault(place_id, set()).add(rid)
-            rows[(kind, rid)] = (seq, place_id, position, json.loads(data), at)
+            rows[(kind, rid)] = (seq, place_id, position, record, at)
             touched.add(rid if kind == PLACE else place_id)
         features = dict(self._features)
         meta = dict(self._meta)
-        problems = []
         for pid in touched:
             row = rows.get((PLACE, pid))
             if row is None:

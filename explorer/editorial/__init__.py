@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from flask import Flask, g
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from ..db.models import User
+from ..web.ratelimit import request_client
 from .accounts import CurrentUser
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[],
+limiter = Limiter(key_func=request_client, default_limits=[],  # trusted proxies respected
                   headers_enabled=True)
 
 

@@ -53,7 +53,8 @@ def _fail(message: str, code: int) -> NoReturn:
 @click.option("--min-interval", type=click.FloatRange(0),
               help="Seconds between requests (default EXPLORER_GEOCODER_MIN_INTERVAL).")
 @click.option("--timeout", type=click.FloatRange(0, min_open=True),
-              help="Seconds per request (default EXPLORER_GEOCODER_TIMEOUT).")
+              help="Seconds each request may take in total (default "
+                   "EXPLORER_GEOCODER_TIMEOUT).")
 @click.option("--retries", type=click.IntRange(0, 10),
               help="Retries on timeouts, 429 and 5xx (default EXPLORER_GEOCODER_RETRIES).")
 @click.option("--backoff", type=click.FloatRange(0),
@@ -87,6 +88,10 @@ def geocode_command(input_path: Path, output: Path | None, fmt: str | None,
         min_interval=interval, timeout=timeout or s["GEOCODER_TIMEOUT"],
         retries=s["GEOCODER_RETRIES"] if retries is None else retries,
         backoff=s["GEOCODER_BACKOFF"] if backoff is None else backoff)
+    if cache.dropped:
+        click.echo(f"WARNING {cache.path}: {cache.dropped} cached answer(s) were not real "
+                   "answers (results outside Bochum or broken ones, cached by an older "
+                   "version); asked again", err=True)
     counts: Counter[str] = Counter()
     with tqdm(records.pending, desc="geocoding", unit="record", file=sys.stderr,
               disable=None) as bar:
@@ -132,7 +137,7 @@ def import_group() -> None:
               help="Folder whose layers/ receives the files (default EXPLORER_STATE_DIR).")
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=30.0,
               show_default=True,
-              help="Seconds per download.")
+              help="Seconds each download may take in total.")
 def bochum_opendata(source: str | None, dry_run: bool, state_dir: Path | None,
                     timeout: float) -> None:
     """Schools, day-care centres and nature/geo sites from the City of Bochum's open data."""

@@ -4,7 +4,9 @@ The public Nominatim usage policy asks for at most one request per second, a des
 User-Agent and no repeated queries; this module enforces all three so a maintainer cannot
 get the project's address blocked by re-running ``explorer geocode``. The server's address
 lookup (:mod:`explorer.web.address`) asks through the same pieces: :func:`fetch`,
-:func:`json_list`, :func:`point`, :class:`RateLimiter` and :func:`contact_problem`.
+:func:`json_list`, :func:`point`, :class:`RateLimiter` and :func:`contact_problem`;
+``explorer import`` downloads its files through :func:`fetch` too, so every upstream
+request of the project is over within its timeout in total.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import email.utils
 import json
 import math
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +27,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
 
 from ..schema import in_bochum
 from .atomic import atomic_write_text
@@ -36,6 +41,7 @@ STRUCTURED, FREE_TEXT = "structured", "free-text"
 PUBLIC_NOMINATIM = "nominatim.openstreetmap.org"
 PUBLIC_MIN_INTERVAL = 1.0  # the public Nominatim's usage policy: one request per second
 MAX_BODY = 1024 * 1024  # an answer is a few KB; a larger body is not a geocoder's answer
+NO_MATCH = {f"{kind} query: no match" for kind in (STRUCTURED, FREE_TEXT)}
 
 
 class GeocodeFailure(Exception):
@@ -145,20 +151,45 @@ class RateLimiter:
         self._next = max(self._next, self.clock() + seconds)
 
 
+def honest_miss(reason: str) -> bool:
+    """Whether a "not found" came from empty result lists only (every part of its reason
+    is "... query: no match"), not from results outside Bochum or broken ones."""
+    return all(part in NO_MATCH for part in reason.split("; "))
+
+
+def real_answer(entry: Any) -> bool:
+    """A cache entry worth keeping: a finite hit inside Bochum, or an honest miss.
+
+    Older versions also cached results outside Bochum, NaN and Infinity as "not_found"
+    (their reason says "result outside Bochum"); such entries are asked again."""
+    if not isinstance(entry, dict):
+        return False
+    if entry.get("status") == "not_found":
+        return isinstance(entry.get("reason"), str) and honest_miss(entry["reason"])
+    try:
+        lat, lon = point(entry)
+    except ValueError:
+        return False
+    return entry.get("status") == "found" and in_bochum(lon, lat)
+
+
 class GeocodeCache:
-    """Answers (hits and misses) by endpoint and address, persisted in STATE_DIR."""
+    """Real answers (hits and honest misses) by endpoint and address, in STATE_DIR."""
 
     def __init__(self, path: Path):
         self.path = path
         self.entries: dict[str, dict[str, Any]] = {}
         self.save_error = ""  # set when saving failed; the run goes on, the CLI warns
+        self.dropped = 0  # entries that were not real answers (older versions), asked again
         if path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-                self.entries = dict(data["entries"])
+                entries = dict(data["entries"])
             except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
                 raise CacheError(f"{path}: unusable geocoding cache ({exc}); fix or delete "
                                  "it (deleting means every address is asked again)") from None
+            self.entries = {k: v for k, v in entries.items() if real_answer(v)}
+            self.dropped = len(entries) - len(self.entries)
 
     @staticmethod
     def key(endpoint: str, address: Address) -> str:
@@ -210,48 +241,142 @@ class Answer:
         return self.body.decode("utf-8", "replace")
 
 
+class _Deadline:
+    """Ends one request at its deadline by shutting its socket, in whichever phase it is:
+    the connection's while the headers are awaited, the response's while the body is
+    read. :func:`fetch` tells it both (the connection through :class:`DeadlineAdapter`)."""
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._lock = threading.Lock()
+        self._over = False
+        self._connection: Any = None
+        self._response: Any = None
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, connection: Any = None, response: Any = None) -> None:
+        with self._lock:
+            if connection is not None:
+                self._connection = connection
+            if response is not None:
+                self._response = response
+            if self.expired:
+                self._shut()
+
+    def finish(self) -> None:
+        """The request is over (done or failed): nothing is shut from now on."""
+        with self._lock:
+            self._over = True
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if not self._over:
+                self.expired = True
+                self._shut()
+
+    def _shut(self) -> None:
+        sock = getattr(self._connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        if self._response is not None:  # its socket, even once the connection let go of it
+            with contextlib.suppress(OSError, ValueError, RuntimeError):  # closed, released
+                self._response.raw.shutdown()
+
+
+_in_flight = threading.local()  # .deadline: the _Deadline of the request this thread sends
+
+
+class _Watched:
+    """Shows the connection to the request's deadline before the headers are awaited."""
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = getattr(_in_flight, "deadline", None)
+        if deadline is not None:
+            deadline.watch(connection=self)
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with connections that :func:`fetch` can end while it waits for
+    the headers (requests' timeout alone lets a server trickle them forever)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+_mounting = threading.Lock()
+
+
+def _mount_deadline_adapters(session: requests.Session) -> None:
+    """Replace the session's stock adapters (not ones a caller mounted) once."""
+    with _mounting:
+        for prefix in ("http://", "https://"):
+            stock = session.adapters.get(prefix)
+            if type(stock) is requests.adapters.HTTPAdapter:
+                session.mount(prefix, DeadlineAdapter(max_retries=stock.max_retries))
+                stock.close()
+
+
 def fetch(session: requests.Session, url: str, params: dict[str, str], timeout: float,
           max_bytes: int = MAX_BODY) -> Answer:
     """One GET that is over within ``timeout`` seconds in total, or :class:`Unreachable`.
 
-    requests' own timeout counts per socket read, so a server sending a byte a second
-    would hold a request (and a server thread) for as long as it likes. The body is
-    therefore streamed while a timer shuts the socket at the deadline (urllib3's
-    ``HTTPResponse.shutdown``), which ends a read that is blocked in the middle. Connecting
-    and the wait for the headers are each bounded by requests' timeout; the deadline is
-    checked once they are in. A body read to its end leaves the connection for reuse."""
-    deadline = time.monotonic() + timeout
-    expired = threading.Event()
-    timed_out = f"timed out after {timeout:g} s"
-    try:
-        response = session.get(url, params=params, timeout=timeout, stream=True)
-    except requests.Timeout:
-        raise Unreachable(timed_out) from None
-    except requests.RequestException as exc:  # connection refused or reset, bad URL, ...
-        raise Unreachable(f"network error: {exc}") from None
-
-    def expire() -> None:
-        expired.set()
-        with contextlib.suppress(OSError, ValueError, RuntimeError):  # closed, released
-            response.raw.shutdown()
-
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
-    timer.daemon = True
-    timer.start()
+    requests' own timeout counts per socket read, so a server sending a byte a second, of
+    its headers or of its body, would hold a request (and a server thread) for as long as
+    it likes. A timer therefore shuts the request's socket at the deadline, which ends a
+    read blocked in the middle (see :class:`_Deadline`; the session's stock adapters are
+    replaced by :class:`DeadlineAdapter` for that). Only connecting is bounded by
+    requests' timeout alone (per address tried); a request still connecting at the
+    deadline fails as soon as it is connected. A body read to its end leaves the
+    connection for reuse."""
+    _mount_deadline_adapters(session)
+    timed_out = f"timed out after {timeout:g} s (the deadline for the whole request)"
+    deadline = _Deadline(timeout)
+    _in_flight.deadline = deadline
+    response = None
     chunks: list[bytes] = []
     size = 0
     try:
+        response = session.get(url, params=params, timeout=timeout, stream=True)
+        _in_flight.deadline = None
+        deadline.watch(response=response)
         while chunk := response.raw.read1(64 * 1024, decode_content=True):
             size += len(chunk)
             if size > max_bytes:
                 raise Unreachable(f"answer larger than {max_bytes} bytes")
             chunks.append(chunk)
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise Unreachable(timed_out if expired.is_set() else f"network error: {exc}") from None
+    except requests.Timeout:
+        raise Unreachable(timed_out) from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # connection refused or reset, bad URL, broken chunks, or the socket shut above
+        raise Unreachable(timed_out if deadline.expired else f"network error: {exc}") from None
     finally:
-        timer.cancel()
-        response.close()
-    if expired.is_set() or time.monotonic() > deadline:
+        _in_flight.deadline = None
+        deadline.finish()
+        if response is not None:
+            response.close()
+    if deadline.expired:
         raise Unreachable(timed_out)  # a shut socket may look like a short, complete body
     return Answer(response.status_code, response.headers, b"".join(chunks))
 
@@ -304,7 +429,11 @@ class Geocoder:
         self.requests_sent = 0
 
     def lookup(self, address: Address) -> Result:
-        """Cache first; then structured query, then free text. Failures are not cached."""
+        """Cache first; then structured query, then free text.
+
+        Only real answers are cached: a hit inside Bochum, or empty result lists to both
+        queries. A failure, a broken result or results outside Bochum only are "failed",
+        not cached, and asked again by the next run."""
         cached = self.cache.get(self.url, address)
         if cached is not None:
             return cached
@@ -316,10 +445,13 @@ class Geocoder:
                     break
                 reasons.append(reason)
             else:
-                result = Result("not_found", url=self.url, obtained=_now(),
-                                reason="; ".join(reasons))
+                reason = "; ".join(reasons)
+                if not honest_miss(reason):
+                    raise GeocodeFailure(f"{reason} (from {self.url})")
+                result = Result("not_found", url=self.url, obtained=_now(), reason=reason)
         except GeocodeFailure as exc:
-            return Result("failed", url=self.url, reason=str(exc))
+            return Result("failed", url=self.url,
+                          reason=f"{exc}; not cached, asked again next run")
         self.cache.put(self.url, address, result)
         return result
 

@@ -15,9 +15,10 @@ from ..layers import LAYER_NAMES, layer_path
 from .atomic import atomic_write_group
 from .layerbuild import LayerDiff, build_features, diff_features, layer_text, validate
 from .naturelayer import nature_features, parse_monuments
-from .opendata import SOURCES, SourceError, fetch, parse
+from .opendata import SOURCES, SourceError, Undelivered, fetch, parse
 
-# A missing or broken file of an optional layer skips that layer, not the whole import.
+# A missing or broken file of an optional layer skips that layer, not the whole import;
+# a download that timed out or broke off fails the import whatever the layer.
 OPTIONAL_LAYERS = frozenset({"nature"})
 
 
@@ -95,7 +96,7 @@ def run_import(source: str, state_dir: Path, *, dry_run: bool, timeout: float,
             report.built.append(build_layer(source, layer, timeout, user_agent,
                                             report.warnings))
         except SourceError as exc:
-            if layer not in OPTIONAL_LAYERS:
+            if layer not in OPTIONAL_LAYERS or isinstance(exc, Undelivered):
                 raise
             report.warnings.append(f"{layer} layer skipped, the previous one is kept: {exc}")
     changed: dict[Path, bytes] = {}

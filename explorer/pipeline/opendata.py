@@ -17,6 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from .geocode import Unreachable
+from .geocode import fetch as fetch_url
+
 # file key -> (upstream folder below data/EDUC, file name)
 SOURCES: dict[str, tuple[str, str]] = {
     "schools": ("schools", "bochum_schools.csv"),
@@ -27,10 +30,16 @@ SOURCES: dict[str, tuple[str, str]] = {
 REQUIRED_COLUMNS = ("poi_id", "name", "str_hausnr", "plz_ort", "kategorie", "kateg_pfad",
                     "erstkateg", "rechts_utm", "hoch_utm")
 MIN_USABLE_SHARE = 0.9  # below this share of good rows the file format probably changed
+MAX_FILE = 64 * 1024 * 1024  # the files are a few hundred KB; far more is not one of them
 
 
 class SourceError(Exception):
     """A whole source file is unusable: download failed, file missing or unparseable."""
+
+
+class Undelivered(SourceError):
+    """The upstream did not deliver the file (timeout, network error): a reason to fail
+    the import, never to skip a layer as if its file were missing."""
 
 
 @dataclass(frozen=True)
@@ -50,18 +59,13 @@ def fetch(source: str, layer: str, timeout: float, user_agent: str) -> tuple[str
     """(text, where it came from) of one layer's file from a base URL or a local folder.
 
     A local folder may hold the files flat (as in shared/opendata/bochum) or in the
-    upstream sub-folders (schools/, daycare_centers/).
+    upstream sub-folders (schools/, daycare_centers/). A download is over within
+    ``timeout`` seconds in total (the geocoder's :func:`~.geocode.fetch`), not per read.
     """
     folder, name = SOURCES[layer]
     if is_url(source):
         url = _join(source, folder, name)
-        try:
-            response = requests.get(url, timeout=timeout, headers={"User-Agent": user_agent})
-        except requests.RequestException as exc:
-            raise SourceError(f"{url}: download failed: {exc}") from None
-        if response.status_code != 200:
-            raise SourceError(f"{url}: download failed: HTTP {response.status_code}")
-        return _decode(response.content, url), url
+        return _decode(_download(url, timeout, user_agent), url), url
     base = Path(source)
     candidates = [base / folder / name, base / name]
     for path in candidates:
@@ -71,6 +75,18 @@ def fetch(source: str, layer: str, timeout: float, user_agent: str) -> tuple[str
             except OSError as exc:
                 raise SourceError(f"{path}: cannot read: {exc}") from None
     raise SourceError(f"{name} not found (looked for {' and '.join(map(str, candidates))})")
+
+
+def _download(url: str, timeout: float, user_agent: str) -> bytes:
+    with requests.Session() as session:
+        session.headers["User-Agent"] = user_agent
+        try:
+            answer = fetch_url(session, url, {}, timeout, max_bytes=MAX_FILE)
+        except Unreachable as exc:
+            raise Undelivered(f"{url}: download failed: {exc}") from None
+    if answer.status != 200:
+        raise SourceError(f"{url}: download failed: HTTP {answer.status}")
+    return answer.body
 
 
 def _join(base: str, folder: str, name: str) -> str:

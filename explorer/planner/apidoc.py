@@ -35,4 +35,4 @@ def coverage_path(snap: Snapshot) -> dict:
                     "properties": {"grid": fc, "demand": fc, "summary": {"type": "object"},
                                    "parameters": {"type": "object"}}}}}},
             "304": {"description": "Not modified (If-None-Match)"},
-            "400": json_error_doc, "429": json_error_doc}}}
+            "400": json_error_doc, "429": json_error_doc, "503": json_error_doc}}}

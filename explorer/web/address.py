@@ -53,7 +53,6 @@ from ..pipeline.geocode import (
 )
 from ..query import ParamError
 from ..schema import BOCHUM_BBOX, in_bochum, is_http_url
-from .ratelimit import SlidingWindow
 
 SEARCH_LIMIT = 5  # results asked for and answered
 CACHE_SIZE = 2000  # answers kept
@@ -220,7 +219,6 @@ class AddressLookup:
     pause: float = 2.0  # after a failure
     session: requests.Session = field(default_factory=requests.Session)
     cache: TTLCache = field(default_factory=lambda: TTLCache(CACHE_SIZE, CACHE_TTL))
-    clients: SlidingWindow = field(default_factory=SlidingWindow)
 
     def __post_init__(self) -> None:
         self.gate = UpstreamGate(self.min_interval)

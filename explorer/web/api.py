@@ -17,6 +17,7 @@ from ..store import Snapshot
 from ..text import fold
 from . import address
 from .http import LARGE_BODY, cached_gzip, cached_response, etag_for, json_error
+from .ratelimit import request_client
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
@@ -238,7 +239,7 @@ def where_address():
     hits, cacheable = lookup.cached(text), True
     if hits is None:
         limit = current_app.config["ADDRESS_RATE_LIMIT"]
-        wait = lookup.clients.allow(request.remote_addr or "-", limit) if limit > 0 else 0
+        wait = current_app.extensions["limits"].allow("address", request_client(), limit)
         if wait:
             raise TooManyRequests(f"more than {limit} address lookups a minute; retry in "
                                   f"{wait:.0f} s", retry_after=max(1, math.ceil(wait)))

@@ -10,14 +10,11 @@ from werkzeug.datastructures import MultiDict
 from .. import embed
 from ..i18n import texts
 from ..query import MultiArgs, ParamError, PlaceQuery
+from .http import public_base_url
 from .pages import html_page, page_context, snapshot
 
 bp = Blueprint("embed", __name__)
 SNIPPET_PARAMS = embed.EMBED_PARAMS | {"width", "height", "responsive"}
-
-
-def base_url() -> str:
-    return request.host_url.rstrip("/")
 
 
 def snippet_for(args) -> dict:
@@ -32,9 +29,10 @@ def snippet_for(args) -> dict:
         raise ParamError("responsive", "must be 0 or 1")
     t = texts(query.lang)
     filters = embed.filter_params(args)
-    html = embed.snippet(base_url(), filters, options, t["title"], t["open_full"],
+    base = public_base_url()
+    html = embed.snippet(base, filters, options, t["title"], t["open_full"],
                          width, height, responsive == "1")
-    return {"snippet": html, "src": embed.embed_url(base_url(), filters, options),
+    return {"snippet": html, "src": embed.embed_url(base, filters, options),
             "width": width, "height": height, "title": t["title"],
             "filters": filters, "options": options.as_params()}
 
@@ -65,7 +63,7 @@ def builder():
                                  allowed=frozenset(SNIPPET_PARAMS))
     context = page_context(snap, query, "builder")
     context["snippet"] = snippet_for(request.args)
-    context["base_url"] = base_url()
+    context["base_url"] = public_base_url()
     return render_template("builder.html", **context)
 
 
@@ -91,7 +89,9 @@ def oembed():
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. an unclosed IPv6 bracket
         raise ParamError("url", f"not a URL: {exc}") from None
-    if parts.netloc != request.host or parts.path not in ("/", "/embed"):
+    site = urlsplit(public_base_url())
+    if (parts.netloc not in (site.netloc, request.host)
+            or parts.path not in (site.path + "/", site.path + "/embed")):
         abort(404, description="url is not a map page of this site")
     page_args = MultiDict(parse_qsl(parts.query))
     unknown_page = sorted(set(page_args) - embed.EMBED_PARAMS)
@@ -111,7 +111,7 @@ def oembed():
         "type": "rich",
         "title": result["title"],
         "provider_name": "MINT explorer Bochum",
-        "provider_url": base_url() + "/",
+        "provider_url": public_base_url() + "/",
         "html": result["snippet"],
         "width": result["width"],
         "height": result["height"],
@@ -124,6 +124,7 @@ def oembed_discovery() -> dict:
     """Map pages advertise their oEmbed URL so CMSs can embed them from a link."""
     if request.endpoint not in ("pages.index", "embed.embed_page"):
         return {}
-    return {"oembed_href": "/oembed?format=json&url=" + quote(request.url, safe="")}
+    page_url = public_base_url() + request.full_path.rstrip("?")
+    return {"oembed_href": "/oembed?format=json&url=" + quote(page_url, safe="")}
 
 

@@ -6,15 +6,20 @@ Compressed bodies are cached by ETag, so a popular filtered answer is compressed
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
+import logging
 import threading
+import time
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from .. import config
+from ..config import MAX_HOST, host_name
 from ..i18n import texts
 from ..query import ParamError
 
@@ -22,6 +27,9 @@ COMPRESSIBLE = ("application/json", "application/geo+json", "text/html", "text/c
                 "text/javascript", "application/javascript", "text/csv", "image/svg+xml")
 MIN_GZIP_BYTES = 1024
 LARGE_BODY = 64 * 1024  # above this, compress fast (level 1): a miss must stay cheap
+BAD_HOST = "explorer.bad_host"  # environ key: why HostGuard refused the Host header
+MALFORMED_HOST = "malformed Host header"
+log = logging.getLogger(__name__)
 
 
 class ByteCache:
@@ -82,7 +90,8 @@ def content_security_policy(frame_ancestors: str) -> str:
 
 
 def accepts_gzip() -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "")
+    """gzip;q=0 (or *;q=0 without gzip) refuses gzip: the quality counts, not the word."""
+    return request.accept_encodings.quality("gzip") > 0
 
 
 def compress(body: bytes) -> bytes:
@@ -137,7 +146,8 @@ JSON_PATHS = frozenset({"/oembed", "/embed/snippet"})
 
 def wants_json() -> bool:
     """API-style endpoints answer errors in JSON; pages answer with an HTML page."""
-    return request.path.startswith("/api/") or request.path in JSON_PATHS
+    return (request.path.startswith(("/api/", "/planner/export/"))  # scripts call exports
+            or request.path in JSON_PATHS)
 
 
 def copy_exception_headers(exc: HTTPException, response: Response) -> None:
@@ -155,7 +165,91 @@ def error_page(status: int, message: str, parameter: str | None = None) -> str:
                            message=message, lang=lang, t=texts(lang))
 
 
+def public_base_url() -> str:
+    """What every absolute URL the app writes starts with (no trailing slash):
+    EXPLORER_PUBLIC_URL when set, else the request's scheme, Host (one HostGuard let
+    through) and root path."""
+    return current_app.config["PUBLIC_URL"] or request.url_root.rstrip("/")
+
+
+def public_url_for(endpoint: str, **values: object) -> str:
+    """``url_for(..., _external=True)``, but under :func:`public_base_url`."""
+    return public_base_url() + url_for(endpoint, **values).removeprefix(request.script_root)
+
+
+def host_allowed(name: str, allowed: frozenset[str] | None) -> bool:
+    """``name`` (from config.host_name) is in ``allowed`` or under a '.example.org' entry;
+    None allows any. (werkzeug's host_is_trusted cuts an entry at its first ':', so it
+    cannot match '[::1]'.)"""
+    return allowed is None or name in allowed or any(
+        ref[0] == "." and (name == ref[1:] or name.endswith(ref)) for ref in allowed)
+
+
+class HostGuard:
+    """WSGI middleware: a Host header that is malformed or not allowed never reaches Flask.
+
+    werkzeug puts the Host into every URL it builds and IDNA-encodes or decodes it on the
+    way: a 64-character label or ``xn--zz`` raised inside the error page's own url_for (500,
+    a traceback per request), and the Host was copied into snippets and oEmbed answers.
+    Such a request is routed under a known host instead, with the reason in the environ,
+    and answered 400 (the usual error page) by init_app's first before_request, so nothing,
+    not even that error page, sees the client's value.
+    """
+
+    WARN_EVERY = 10.0  # seconds: at most one log line per interval for refused hosts
+
+    def __init__(self, wsgi_app, allowed: frozenset[str] | None, fallback: str) -> None:
+        self.wsgi_app, self.allowed, self.fallback = wsgi_app, allowed, fallback
+        self._checked = functools.lru_cache(maxsize=256)(self._check)
+        self._warned_at = -self.WARN_EVERY
+        self._unlogged = 0
+
+    def _check(self, host: str) -> str | None:
+        name = host_name(host)
+        if name is None:
+            return MALFORMED_HOST
+        if not host_allowed(name, self.allowed):
+            return "this Host is not served here (EXPLORER_ALLOWED_HOSTS)"
+        return None
+
+    def refusal(self, host: str | None) -> str | None:
+        """Why this Host header cannot be served, or None."""
+        if not host:
+            return "empty or missing Host header"
+        return MALFORMED_HOST if len(host) > MAX_HOST else self._checked(host)
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host is None and environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
+            environ["HTTP_HOST"] = self.fallback  # HTTP/1.0 may leave it out
+        elif problem := self.refusal(host):
+            self._warn(host or "", problem)
+            environ["HTTP_HOST"] = self.fallback
+            environ[BAD_HOST] = problem
+        return self.wsgi_app(environ, start_response)
+
+    def _warn(self, host: str, problem: str) -> None:
+        now = time.monotonic()
+        if now - self._warned_at < self.WARN_EVERY:
+            self._unlogged += 1
+            return
+        more = f" ({self._unlogged} more refused since the last line)" if self._unlogged else ""
+        self._warned_at, self._unlogged = now, 0
+        log.warning("400, %s: %r%s", problem, host[:80], more)
+
+
 def init_app(app: Flask) -> None:
+    config.validate(app.config)
+    public = app.config["PUBLIC_URL"]
+    app.wsgi_app = HostGuard(app.wsgi_app, config.allowed_hosts(app.config),
+                             urlsplit(public).netloc if public else "localhost")
+    app.add_template_global(public_url_for)
+
+    @app.before_request  # the first one: nothing else runs for a refused Host
+    def refuse_bad_host() -> None:
+        if problem := request.environ.get(BAD_HOST):
+            abort(400, description=problem)
+
     cache = ByteCache(app.config["RESPONSE_CACHE_MB"] * 1024 * 1024)
     app.extensions["gzip_cache"] = cache
     app.extensions["body_cache"] = ByteCache(app.config["RESPONSE_CACHE_MB"] * 1024 * 1024)

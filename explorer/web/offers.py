@@ -10,7 +10,7 @@ from ..i18n import texts
 from ..matching import match
 from ..query import API_PARAMS, PlaceQuery
 from .api import GEOJSON, collection_response, date_json, lang_arg, snapshot
-from .http import cached_response, etag_for
+from .http import cached_response, etag_for, public_base_url
 
 bp = Blueprint("offers", __name__, url_prefix="/api")
 ICS = "text/calendar"
@@ -50,10 +50,6 @@ def find_offer(snap, offer_id: str) -> int:
     return j
 
 
-def base_url() -> str:
-    return request.url_root.rstrip("/")
-
-
 @bp.get("/offers/<offer_id>")
 def offer(offer_id: str):
     snap = snapshot()
@@ -76,9 +72,10 @@ def offer_ics(offer_id: str):
     j = find_offer(snap, offer_id)
     record = snap.offers.records[j]
     place = snap.served[int(snap.offers.place[j])]
-    body = ics.calendar([(record, place)], snap.dataset.holidays, lang, base_url(),
+    base = public_base_url()
+    body = ics.calendar([(record, place)], snap.dataset.holidays, lang, base,
                         pick(record.get("title"), lang))
-    return ics_response(body, etag_for(snap.version, "ics", offer_id, lang, base_url()),
+    return ics_response(body, etag_for(snap.version, "ics", offer_id, lang, base),
                         f"{offer_id}.ics")
 
 
@@ -92,6 +89,7 @@ def offers_ics():
     picked = [j for j in picked if ics.has_events(snap.offers.records[j])][:MAX_ICS_OFFERS]
     items = [(snap.offers.records[j], snap.served[int(snap.offers.place[j])]) for j in picked]
     name = texts(query.lang)["title"]
-    body = ics.calendar(items, snap.dataset.holidays, query.lang, base_url(), name)
-    return ics_response(body, etag_for(snap.version, "ics", query.canonical(), base_url()),
+    base = public_base_url()
+    body = ics.calendar(items, snap.dataset.holidays, query.lang, base, name)
+    return ics_response(body, etag_for(snap.version, "ics", query.canonical(), base),
                         "mint-bochum.ics")

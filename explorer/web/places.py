@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from flask import Blueprint, abort, request
 
@@ -10,6 +11,7 @@ from .. import geojson, ics, jsonld, when_text
 from ..i18n import texts
 from ..when import TZ, upcoming
 from .api import lang_arg, snapshot
+from .http import public_base_url
 from .pages import html_page, labels, script_json
 
 bp = Blueprint("places", __name__)
@@ -52,7 +54,7 @@ def place_page(place_id: str):
               zip(full["properties"]["offers"], record["properties"]["offers"], strict=True)]
     order = {"active": 0, "unconfirmed": 1, "paused": 2, "ended": 3}
     offers.sort(key=lambda o: order[o["status"]])  # ended ones last, still shown
-    page_url = request.base_url
+    page_url = public_base_url() + quote(request.path)
     document = jsonld.place_document(record, snap.dataset.holidays, lang, page_url, now)
     lon, lat = record["geometry"]["coordinates"]
     context = {

@@ -7,6 +7,7 @@ analysis, and every answer carries an ETag, so a repeat costs neither analysis n
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from flask import (
     render_template,
     request,
 )
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from .. import maps
 from ..i18n import texts as explorer_texts
@@ -40,7 +41,7 @@ from ..query import ParamError
 from ..store import Snapshot
 from .http import cached_response, error_page, etag_for, json_error
 from .pages import labels, script_json
-from .ratelimit import SlidingWindow
+from .ratelimit import request_client
 
 bp = Blueprint("planner", __name__)
 GEOJSON = "application/geo+json"
@@ -50,11 +51,10 @@ LEAFLET_JS = [c for c in maps.VENDOR_JS if c.startswith("vendor/leaflet/")]
 
 @dataclass
 class PlannerState:
-    """Per app: analyses, serialised bodies (the 100 m grid is 7 MB), the rate limiter."""
+    """Per app: analyses and serialised bodies (the 100 m grid is 7 MB)."""
 
     planner: Planner = field(default_factory=lambda: Planner(16))
     bodies: LRU = field(default_factory=lambda: LRU(12))
-    limiter: SlidingWindow = field(default_factory=SlidingWindow)
 
 
 def state() -> PlannerState:
@@ -78,28 +78,63 @@ def request_params(allowed: frozenset[str] = PLANNER_PARAMS
     return snap, params, study
 
 
+def estimated_cells(study: StudyArea, cell_m: float) -> int:
+    """The grid's size before it is built: cells over the study area's bounds."""
+    minx, miny, maxx, maxy = study.geometry.bounds
+    return math.ceil((maxx - minx) / cell_m) * math.ceil((maxy - miny) / cell_m)
+
+
+def admit(study: StudyArea, params: CoverageParams, analysing: bool = True) -> None:
+    """Before any work: refuse grids beyond the cell budget (400 naming cell_m) and count
+    the work's cost against the client's limit (429): an analysis its cells / 10,000, the
+    serialisation of an export 1."""
+    cells = estimated_cells(study, params.cell_m)
+    budget = current_app.config["PLANNER_CELL_BUDGET"]
+    if cells > budget:
+        smallest = math.ceil(params.cell_m * math.sqrt(cells / budget))
+        raise ParamError("cell_m", f"about {cells} cells exceed the budget of {budget}; "
+                                   f"use cells of at least {smallest} m")
+    limit = current_app.config["COVERAGE_RATE_LIMIT"]
+    cost = max(1, math.ceil(cells / 10_000)) if analysing else 1
+    limits = current_app.extensions["limits"]
+    wait = limits.allow("planner", request_client(), limit, cost)
+    if wait:
+        raise TooManyRequests(f"more than {limit} units of planner work a minute (this one "
+                              f"costs {cost}); retry in {math.ceil(wait)} s",
+                              retry_after=max(1, math.ceil(wait)))
+    total = current_app.config["PLANNER_TOTAL_RATE_LIMIT"]
+    wait = limits.allow("planner-total", "all", total, cost)
+    if wait:  # many addresses together: the server's budget, not this client's
+        raise ServiceUnavailable(f"the planner's work for this minute is used up; retry in "
+                                 f"{math.ceil(wait)} s", retry_after=max(1, math.ceil(wait)))
+
+
 def analysis(snap: Snapshot, params: CoverageParams,
              study: StudyArea) -> tuple[Coverage, dict]:
-    """The cached analysis; a new one counts against COVERAGE_RATE_LIMIT (429 above it)."""
+    """The cached analysis; a new one is admitted first and runs in the bounded pool."""
     s = state()
-    limit = current_app.config.get("COVERAGE_RATE_LIMIT", 0)
-    fresh = s.planner.key(snap, params, study) not in s.planner.results
-    wait = s.limiter.allow(request.remote_addr or "-", limit) if limit and fresh else 0
-    if wait:
-        raise TooManyRequests(f"more than {limit} coverage analyses a minute; retry in "
-                              f"{wait:.0f} s", retry_after=max(1, round(wait)))
-    try:
-        return s.planner.coverage(snap, params, study)
-    except GridTooLarge as exc:
-        raise ParamError("cell_m", str(exc)) from None
+    if s.planner.key(snap, params, study) not in s.planner.results:
+        admit(study, params)
+    with current_app.extensions["planner_pool"].slot():
+        try:
+            return s.planner.coverage(snap, params, study)
+        except GridTooLarge as exc:
+            raise ParamError("cell_m", str(exc)) from None
 
 
 def body(name: Hashable, snap: Snapshot, params: CoverageParams, study: StudyArea,
          build: Callable[[Coverage, dict], Any]) -> Any:
-    """A serialised answer, cached like the analysis it is made from (per language)."""
+    """A serialised answer, cached like the analysis it is made from (per language); one
+    that must be made counts and runs in the pool like an analysis."""
     s = state()
     key = (name, s.planner.key(snap, params, study), params.lang)
-    return s.bodies.get(key, lambda: build(*analysis(snap, params, study)))
+
+    def make() -> Any:
+        if s.planner.key(snap, params, study) in s.planner.results:
+            admit(study, params, analysing=False)  # a fresh analysis is admitted by analysis()
+        with current_app.extensions["planner_pool"].slot():
+            return build(*analysis(snap, params, study))
+    return s.bodies.get(key, make)
 
 
 def etag(snap: Snapshot, params: CoverageParams, study: StudyArea, name: str) -> str:
