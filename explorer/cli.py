@@ -24,9 +24,9 @@ def main() -> None:
 @click.option("--data-dir", default=None, help="Folder with the curated data files.")
 @click.option("--areas-file", default=None, help="Replacement focus-areas GeoJSON.")
 def check(data_dir: str | None, areas_file: str | None) -> None:
-    """Validate the data files; list every problem if any and exit 1 (records break the
-    format) or 2 (a file cannot be read as JSON: unreadable, not UTF-8, invalid JSON, a lone
-    surrogate, nested too deeply)."""
+    """Validate the data files; list every problem if any (file, record, field) and exit 2,
+    whether records break the format or a file cannot be read as JSON (unreadable, not
+    UTF-8, invalid JSON, a lone surrogate, nested too deeply)."""
     from .load import load_dataset
     from .schema import DataLoadError
 

@@ -173,6 +173,6 @@ def test_check_command_lists_problems_and_fails(data_dir):
 
     edit_places(data_dir, lambda fs: fs[2]["properties"]["offers"][0].update(topics=["zauberei"]))
     result = CliRunner().invoke(cli, ["check", "--data-dir", str(data_dir)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "zauberei" in result.output and ".topics'" in result.output
     assert "Traceback" not in result.output

@@ -39,9 +39,7 @@ def exchange(port: int, raw: bytes) -> bytes:
                 break
             if not data:
                 break
-            chunks.append(data)
-            if b"\r\n\r\n" in b"".join(chunks):
-                break
+            chunks.append(data)  # until the server closes (every request here ends so)
         return b"".join(chunks)
 
 

@@ -170,7 +170,11 @@ function wayOn(n, p, ticket) {
 /* ---------- count and chips next to the map (chips.js) ---------- */
 
 function removeFilter(name, value) {
-  if (name === "near") { state.clear("near"); state.clear("radius_km"); near.setStatus(""); }
+  if (name === "near") {
+    state.clear("near"); state.clear("radius_km"); near.setStatus("");
+    var text = document.getElementById("near-text");
+    if (text) text.value = "";
+  }
   else if (name === "when") {
     state.clear("from"); state.clear("to");
     var choice = document.getElementById("when-choice");

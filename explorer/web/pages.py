@@ -16,7 +16,7 @@ from ..query import PLACE_PARAMS, PlaceQuery
 from ..store import Snapshot
 from ..when import local_today
 from . import preload
-from .http import cached_response, etag_for
+from .http import cached_response, etag_for, public_base_url
 
 bp = Blueprint("pages", __name__)
 VENDOR_DIRS = {
@@ -147,8 +147,9 @@ def page_context(snap: Snapshot, query: PlaceQuery, page: str, extra: dict | Non
 def html_page(template: str, snap: Snapshot, key: str, context: dict):
     """A rendered page with an ETag, so it can be revalidated and its gzip is cached."""
     response = current_app.make_response(render_template(template, **context))
+    # the base URL is in the page (oEmbed link): one cached gzip per public address
     response.set_etag(etag_for(snap.version, template, key,
-                               current_app.config["TILE_URL"]))
+                               current_app.config["TILE_URL"], public_base_url()))
     response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)
 
