@@ -53,6 +53,13 @@ def click(locator) -> None:
         locator.dispatch_event("click", timeout=500)
 
 
+def click_any(locator, rng: random.Random, most: int = 1000) -> None:
+    """Click one of the matches at random (counted once: the page may change meanwhile)."""
+    n = min(locator.count(), most)
+    if n:
+        click(locator.nth(rng.randrange(n)))
+
+
 def set_value(page, selector: str, value: str, event: str) -> None:
     """Type into a field even while it waits behind "Mehr Filter" (as a fast user might)."""
     page.evaluate("([s, v, e]) => { const f = document.querySelector(s); f.value = v;"
@@ -80,15 +87,9 @@ def act(page, rng: random.Random) -> None:
         value = rng.choice(TOPICS if kind == "topic" else GROUPS)
         page.locator(f"input[name={kind}][value={value}]").dispatch_event("click")
     elif kind == "result":
-        buttons = page.locator(".result-button")
-        n = min(buttons.count(), 20)  # counted once: the list may change meanwhile
-        if n:
-            click(buttons.nth(rng.randrange(n)))
+        click_any(page.locator(".result-button"), rng, most=20)
     elif kind == "marker":
-        pins = page.locator(".leaflet-marker-icon")
-        n = pins.count()
-        if n:
-            click(pins.nth(rng.randrange(n)))
+        click_any(page.locator(".leaflet-marker-icon"), rng)
     elif kind == "near":
         page.fill("#near-text", rng.choice(PLACES))
         page.press("#near-text", "Enter")
@@ -99,10 +100,7 @@ def act(page, rng: random.Random) -> None:
     elif kind == "age":
         set_value(page, "input[name=age]", rng.choice(["", "4", "9", "15"]), "change")
     elif kind == "chip":
-        chips = page.locator("#filter-chips .chip-remove")
-        n = chips.count()
-        if n:
-            click(chips.nth(rng.randrange(n)))
+        click_any(page.locator("#filter-chips .chip-remove"), rng)
     elif kind == "more":
         page.locator("#filters-more").dispatch_event("click")
     elif kind == "topic-search":
