@@ -57,10 +57,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["store"] = PlaceStore(app.config["DATA_DIR"], app.config["AREAS_FILE"],
                                          app.config["STATE_DIR"], source)
 
-    from . import editorial
-    from .web import api, embed, http, offers, pages, places, planner, warm
+    from . import editorial, ogc
+    from .web import (
+        api,
+        catalog,
+        downloads,
+        embed,
+        gate,
+        http,
+        offers,
+        pages,
+        places,
+        planner,
+        warm,
+    )
 
     http.init_app(app)
+    app.wsgi_app = gate.PlannerGate(app.wsgi_app, app.extensions["limits"],  # outermost
+                                    app.extensions["trusted_proxies"],
+                                    app.config["PLANNER_REQUEST_LIMIT"])
     app.extensions["recent_queries"] = warm.RecentQueries()
     app.extensions["store"].before_swap = lambda snap: warm.warm(app, snap)
     editorial.init_app(app)
@@ -70,6 +85,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(planner.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(ogc.bp)
+    app.register_blueprint(downloads.bp)
+    app.register_blueprint(catalog.bp)
     if app.config["RELOAD_INTERVAL"] > 0 and not app.testing:  # once the swap hook is set
         start_watcher(app.extensions["store"], app.config["RELOAD_INTERVAL"])
     return app

@@ -157,6 +157,12 @@ SETTINGS: list[Setting] = [
     Setting("COVERAGE_RATE_LIMIT", 30,
             "Planner work per client and minute before 429 (0 disables): each new analysis "
             "or export that must be computed costs its estimated cells / 10,000 (at least 1)."),
+    Setting("PLANNER_REQUEST_LIMIT", 60,
+            "Requests to the planner (page, map, /api/coverage, exports) per client and "
+            "minute, whatever they ask; beyond them 429, answered before the app (0 "
+            "disables)."),
+    Setting("PLANNER_CACHE_MB", 24,
+            "Memory for the planner's serialised answers, kept gzip-compressed (MiB)."),
     Setting("PLANNER_WORKERS", 1,
             "Analyses and exports computed at once, across all clients (one leaves the "
             "other core to the map's visitors on a 2-core server)."),
@@ -190,6 +196,21 @@ SETTINGS: list[Setting] = [
             "(embed snippets, builder, oEmbed, calendar feeds, place pages' JSON-LD, "
             "e-mail links) starts with it, never with a request's Host. Password resets "
             "and `explorer remind` need it.", public_url),
+    Setting("DATA_LICENSE", "cc-by/4.0",
+            "Licence of the published data (downloads, APIs, planner exports) as a "
+            "DCAT-AP.de licence URI (http://dcat-ap.de/def/licenses/...) or its tail; "
+            "/catalog.ttl names it on every distribution. The project's own data in "
+            "geodata/ is CC BY 4.0; empty states no licence."),
+    Setting("PUBLISHER_NAME", "MINT explorer Bochum",
+            "Publisher of the data named in /catalog.ttl (foaf:Agent)."),
+    Setting("PUBLISHER_URL", "",
+            "The publisher's IRI (e.g. its website); empty: /catalog#publisher."),
+    Setting("CONTACT_EMAIL", "",
+            "Contact e-mail for the published data (dcat:contactPoint in /catalog.ttl)."),
+    Setting("CONTACT_URL", "",
+            "Contact page for the published data (dcat:contactPoint in /catalog.ttl)."),
+    Setting("CONTRIBUTOR_ID", "",
+            "dcatde:contributorID for GovData: a URI of http://dcat-ap.de/def/contributors/."),
     Setting("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]",
             "Host names the app answers to, comma-separated; PUBLIC_URL's host is always "
             "added. Ports do not matter; `.example.org` also allows its subdomains, `*` any "
@@ -213,6 +234,9 @@ SETTINGS: list[Setting] = [
     Setting("HOST", "127.0.0.1", "Address `explorer serve` listens on."),
     Setting("PORT", 5000, "Port `explorer serve` listens on."),
     Setting("THREADS", 8, "Worker threads of the production server (waitress)."),
+    Setting("MALLOC_ARENAS", 2,
+            "glibc malloc arenas for `explorer serve` (M_ARENA_MAX; 0 keeps glibc's default "
+            "of 8 per core): fewer arenas keep less freed memory."),
     Setting("SWITCH_INTERVAL_MS", 1.0,
             "Python's thread switch interval in `explorer serve` (ms): short, so requests "
             "are not held up while a reload computes (Python's default is 5)."),

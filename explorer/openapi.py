@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .query import BBOX_PATTERN, COST_PATTERN, NEAR_PATTERN
 from .store import Snapshot
 from .web.address import Q_MAX, Q_PATTERN
-
-NUMBER = r"-?\d+(\.\d+)?"
 
 
 def _list_param(name: str, values: list[str], help_text: str) -> dict[str, Any]:
@@ -83,12 +82,11 @@ def place_parameters(snap: Snapshot) -> list[dict[str, Any]]:
                "Text in name, description or offers; case- and umlaut-insensitive."),
         _param("area", {"type": "string", "enum": list(snap.area_masks)},
                "Only places inside this focus area."),
-        _param("near", {"type": "string", "pattern": f"^{NUMBER},{NUMBER}$"},
+        _param("near", {"type": "string", "pattern": NEAR_PATTERN},
                "LAT,LON: adds distance_m and sorts by it."),
         _param("radius_km", {"type": "number", "minimum": 0.001, "maximum": 100},
                "With near: only places within this radius (km)."),
-        _param("bbox", {"type": "string",
-                        "pattern": f"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"},
+        _param("bbox", {"type": "string", "pattern": BBOX_PATTERN},
                "W,S,E,N bounding box in degrees (S <= N; a point or line box is allowed; "
                "W > E crosses the antimeridian)."),
         *offer_parameters(snap),
@@ -114,7 +112,7 @@ def offer_parameters(snap: Snapshot) -> list[dict[str, Any]]:
                "recurrence or season in the span; on-request offers match any span."),
         _param("to", {"type": "string", "format": "date", "pattern": DATE},
                f"Last day (YYYY-MM-DD, within {window})."),
-        _param("cost", {"type": "string", "pattern": r"^(free|\d+(\.\d+)?)$"},
+        _param("cost", {"type": "string", "pattern": COST_PATTERN},
                "'free', or a maximum price in EUR (free offers included)."),
         _list_param("format", list(snap.taxonomy["formats"]), "Offer formats."),
         _param("bookable", {"type": "string", "enum": ["1", "0", "true", "false"]},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -83,17 +84,29 @@ def parse_float(parameter: str, text: str, low: float, high: float) -> float:
     return value
 
 
+# Degrees as the API document's patterns write them (its schema and this parser agree, so
+# a value the document allows is answered and one it does not is refused).
+LAT = r"-?(90(\.0+)?|[1-8]?\d(\.\d+)?)"
+LON = r"-?(180(\.0+)?|(1[0-7]\d|[1-9]?\d)(\.\d+)?)"
+NEAR_PATTERN = rf"^{LAT},{LON}$"
+BBOX_PATTERN = rf"^{LON},{LAT},{LON},{LAT}$"
+
+
 def parse_near(text: str) -> tuple[float, float]:
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise ParamError("near", "must be LAT,LON, e.g. 51.48,7.22")
-    return (parse_float("near", parts[0], -90, 90), parse_float("near", parts[1], -180, 180))
+    if not re.fullmatch(NEAR_PATTERN, text):
+        raise ParamError("near", f"{text[:40]!r} is not LAT,LON in degrees (latitude "
+                         "-90..90, longitude -180..180), e.g. 51.48,7.22")
+    lat, lon = text.split(",")
+    return float(lat), float(lon)
 
 
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
+def parse_bbox(text: str, strict: bool = True) -> tuple[float, float, float, float]:
+    """W,S,E,N in degrees. ``strict``: written as the API document says; OGC API clients
+    (GDAL) may write numbers in any notation, so its bbox is not strict."""
     parts = text.split(",")
-    if len(parts) != 4:
-        raise ParamError("bbox", "must be W,S,E,N, e.g. 7.1,51.4,7.35,51.54")
+    if len(parts) != 4 or (strict and not re.fullmatch(BBOX_PATTERN, text)):
+        raise ParamError("bbox", "must be W,S,E,N in degrees (longitude -180..180, latitude "
+                         "-90..90), e.g. 7.1,51.4,7.35,51.54")
     w, e = (parse_float("bbox", parts[i], -180, 180) for i in (0, 2))
     s, n = (parse_float("bbox", parts[i], -90, 90) for i in (1, 3))
     if s > n:  # a box may be a line or a point (OGC API); W > E crosses the antimeridian
@@ -104,6 +117,8 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 def parse_int(parameter: str, text: str, low: int, high: int) -> int:
     if not text.strip().isascii() or not text.strip().isdigit():
         raise ParamError(parameter, f"{text!r} is not a whole number")
+    if len(text.strip().lstrip("0")) > len(str(high)):  # int() refuses > 4300 digits
+        raise ParamError(parameter, f"{text[:20]!r}... is outside {low}..{high}")
     value = int(text)
     if not low <= value <= high:
         raise ParamError(parameter, f"{text!r} is outside {low}..{high}")
@@ -123,16 +138,17 @@ def parse_date(parameter: str, text: str, snapshot: Snapshot) -> dt.date:
     return value
 
 
+COST_PATTERN = r"^(free|10000(\.0+)?|\d{1,4}(\.\d+)?)$"  # the OpenAPI document's, too
+
+
 def parse_cost(text: str) -> str | float:
-    if text.strip().lower() == "free":
+    """'free' or a maximum price 0..10000 EUR, exactly as the API document's pattern says."""
+    if text == "free":
         return "free"
-    try:
-        value = float(text)
-    except ValueError:
-        raise ParamError("cost", f"{text!r} is neither 'free' nor a maximum in EUR") from None
-    if not math.isfinite(value) or not 0 <= value <= 10_000:
-        raise ParamError("cost", f"{text!r} is outside 0..10000 EUR")
-    return value
+    if not re.fullmatch(COST_PATTERN, text):
+        raise ParamError("cost", f"{text!r} is neither 'free' nor a maximum price in EUR "
+                         "from 0 to 10000 (digits, a decimal point)")
+    return float(text)
 
 
 def parse_offer_args(args: MultiArgs, snapshot: Snapshot) -> dict:

@@ -117,7 +117,11 @@ def request_mix(host: str) -> list[tuple[str, str]]:
 
 
 def run_clients(host: str, mix: list[tuple[str, str]], clients: int, seconds: float,
-                max_requests: int, seed: int = 1) -> dict:
+                max_requests: int, seed: int = 1, interval: float = 0.0) -> dict:
+    """Closed loop (each client sends its next request when the last one is answered), or
+    with ``interval`` an open loop: client n sends at fixed times, and a request's latency
+    counts from its planned time, so a stalled server is not hidden (coordinated
+    omission)."""
     stop_at = time.monotonic() + seconds
     lock = threading.Lock()
     latencies: dict[str, list[float]] = {}
@@ -127,13 +131,18 @@ def run_clients(host: str, mix: list[tuple[str, str]], clients: int, seconds: fl
     def client(n: int) -> None:
         rng = random.Random(seed + n)
         conn = http.client.HTTPConnection(host, timeout=10)
+        planned = time.perf_counter() + rng.random() * interval  # spread the clients' phases
         while time.monotonic() < stop_at:
             with lock:
                 if count[0] >= max_requests:
                     return
                 count[0] += 1
             kind, path = rng.choice(mix)
-            started = time.perf_counter()
+            if interval:
+                time.sleep(max(0.0, planned - time.perf_counter()))
+                started, planned = planned, planned + interval
+            else:
+                started = time.perf_counter()
             try:
                 conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
                 response = conn.getresponse()

@@ -64,7 +64,7 @@ def app_config(state_dir: Path) -> dict:
     tests (tests/test_editorial_*.py, tests/test_db_*.py) use the database fixtures."""
     return {"TESTING": True, "DATA_DIR": str(GEODATA), "STATE_DIR": str(state_dir),
             "RELOAD_INTERVAL": 0, "TILE_URL": "", "COVERAGE_RATE_LIMIT": 0,
-            "PLANNER_TOTAL_RATE_LIMIT": 0,
+            "PLANNER_TOTAL_RATE_LIMIT": 0, "PLANNER_REQUEST_LIMIT": 0,
             "DATABASE_URL": "none"}
 
 

@@ -255,3 +255,10 @@ def test_repeated_query_is_served_from_the_body_cache(app, client):
     hits = cache.hits
     assert client.get("/api/places?group=sek2&view=map").data == first
     assert cache.hits == hits + 1
+
+
+def test_a_number_of_thousands_of_digits_is_a_400_not_a_500(client):
+    """int() refuses strings over 4,300 digits with ValueError: found by the OGC API work."""
+    for name in ("age", "grade"):
+        r = client.get(f"/api/places?{name}=" + "9" * 5000)
+        assert r.status_code == 400 and r.get_json()["parameter"] == name

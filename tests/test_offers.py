@@ -89,7 +89,8 @@ def test_single_offer_and_404(client):
     ("grade=14", "grade"), ("grade=x", "grade"),
     ("from=2026-13-01", "from"), ("from=yesterday", "from"), ("to=1999-01-01", "to"),
     ("from=2027-01-10&to=2027-01-01", "to"),
-    ("cost=cheap", "cost"), ("cost=-5", "cost"), ("cost=nan", "cost"),
+    ("cost=cheap", "cost"), ("cost=-5", "cost"), ("cost=nan", "cost"), ("cost=10001", "cost"),
+    ("cost=1e3", "cost"), ("cost=115771", "cost"),
     ("format=party", "format"), ("bookable=maybe", "bookable"), ("status=deleted", "status"),
     ("sort=random", "sort"), ("sort=distance", "sort"), ("sort=relevance", "sort"),
 ])

@@ -1,6 +1,7 @@
 """Planner HTTP: /api/coverage parameters and errors, the page, and the exports."""
 
 import csv
+import gzip as gz
 import io
 import json
 import re
@@ -203,3 +204,21 @@ def test_city_outline_setting_gives_districts(app_config, tmp_path):
     assert body["parameters"]["study_area"] == "outline"
     assert [d["name"] for d in body["summary"]["districts"]] == ["West", "Ost"]
     assert "Untersuchungsgebiet: Stadtgrenze" in client.get("/planner").get_data(as_text=True)
+
+
+def test_bodies_are_kept_packed_and_sent_as_gzip_or_plain(app_config):
+    """Issue 13: the cache holds gzip bytes bounded by PLANNER_CACHE_MB, not 14 MB strings."""
+    app = create_app({**app_config, "PLANNER_CACHE_MB": 1})
+    client = app.test_client()
+    url = "/planner/export/grid.geojson?reach_km=2&cell_m=250"
+    plain = client.get(url)
+    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert gz.decompress(packed.data) == plain.data
+    assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '-gz"'
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    for tag in (plain.headers["ETag"], packed.headers["ETag"]):
+        assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    for reach in (1, 3, 4, 5, 6):
+        client.get(f"/api/coverage?reach_km={reach}&cell_m=250")
+    assert 0 < app.extensions["planner"].bodies.weight <= 1024 * 1024

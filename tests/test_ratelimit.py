@@ -80,8 +80,11 @@ def test_the_pool_runs_at_most_n_and_refuses_beyond_its_queue():
 
 
 def test_a_full_pool_answers_503_and_cached_answers_still_flow(app_config):
-    app = create_app({**app_config, "PLANNER_WORKERS": 1, "PLANNER_QUEUE": 0})
+    app = create_app({**app_config, "PLANNER_WORKERS": 1, "PLANNER_QUEUE": 0,
+                      "PLANNER_QUEUE_WAIT": 1.0})
     client = app.test_client()
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "127.0.0.9"
     assert client.get("/api/coverage?reach_km=1").status_code == 200  # cached from now on
     held, release = threading.Event(), threading.Event()
 
@@ -97,10 +100,13 @@ def test_a_full_pool_answers_503_and_cached_answers_still_flow(app_config):
         assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 1
         assert "busy" in busy.get_json()["error"]
         assert client.get("/planner/export/grid.geojson?reach_km=3").status_code == 503
-        assert client.get("/api/coverage?reach_km=1").status_code == 200  # no work: served
+        assert other.get("/api/coverage?reach_km=1").status_code == 200  # no work: served
+        # told to retry later, this client is refused until then, even for cached answers
+        assert client.get("/api/coverage?reach_km=1").status_code == 503
     finally:
         release.set()
         worker.join(10)
+    time.sleep(1.05)  # its Retry-After
     assert client.get("/api/coverage?reach_km=3").status_code == 200
 
 

@@ -139,11 +139,14 @@ def focus_regions(snapshot: Snapshot) -> list[Region]:
 
 
 class LRU:
-    """A small thread-safe least-recently-used cache (analyses are 10 ms to 1 s each)."""
+    """A small thread-safe least-recently-used cache (analyses are 10 ms to 1 s each),
+    bounded by entries, and with ``weigh`` also by the entries' total weight (bytes)."""
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, size: int, weigh: Callable[[Any], int] | None = None,
+                 max_weight: int = 0):
+        self.size, self.weigh, self.max_weight = size, weigh, max_weight
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -160,10 +163,25 @@ class LRU:
         value = build()  # outside the lock: two misses may both build, neither blocks
         with self._lock:
             self.misses += 1
-            self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self._put(key, value)
         return value
+
+    def _put(self, key: Hashable, value: Any) -> None:
+        weight = self.weigh(value) if self.weigh else 0
+        if self.weigh and weight > self.max_weight // 2:
+            return  # one huge value must not flush everything else
+        old = self._data.pop(key, None)
+        if old is not None and self.weigh:
+            self._weight -= self.weigh(old)
+        self._data[key] = value
+        self._weight += weight
+        while len(self._data) > self.size or (self.weigh and self._weight > self.max_weight):
+            _key, dropped = self._data.popitem(last=False)
+            self._weight -= self.weigh(dropped) if self.weigh else 0
+
+    @property
+    def weight(self) -> int:
+        return self._weight
 
 
 class Planner:

@@ -24,7 +24,8 @@ from ..i18n import texts
 from ..query import ParamError
 
 COMPRESSIBLE = ("application/json", "application/geo+json", "text/html", "text/css",
-                "text/javascript", "application/javascript", "text/csv", "image/svg+xml")
+                "text/javascript", "application/javascript", "text/csv", "image/svg+xml",
+                "text/turtle", "application/ld+json", "application/vnd.oai.openapi+json")
 MIN_GZIP_BYTES = 1024
 LARGE_BODY = 64 * 1024  # above this, compress fast (level 1): a miss must stay cheap
 BAD_HOST = "explorer.bad_host"  # environ key: why HostGuard refused the Host header

@@ -1,15 +1,17 @@
 """Planner routes: the page, its map script, /api/coverage and the exports.
 
 Thin: parse with :func:`explorer.planner.parse_params`, get the cached analysis, serialise.
-Serialised bodies are cached too (the 100 m grid is 7 MB of GeoJSON), keyed like the
-analysis, and every answer carries an ETag, so a repeat costs neither analysis nor JSON.
+Serialised bodies are cached too, gzip-compressed (the 100 m grid is 7 MB of GeoJSON, 1 MB
+packed) in a cache bounded by bytes, keyed like the analysis; every answer carries an ETag,
+so a repeat costs neither analysis nor JSON.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Hashable
+import zlib
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +19,7 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     Response,
+    copy_current_request_context,
     current_app,
     render_template,
     request,
@@ -39,7 +42,8 @@ from ..planner.sources import LRU, Planner
 from ..planner.texts import km, texts
 from ..query import ParamError
 from ..store import Snapshot
-from .http import cached_response, error_page, etag_for, json_error
+from . import gate
+from .http import accepts_gzip, cached_response, compress, error_page, etag_for, json_error
 from .pages import labels, script_json
 from .ratelimit import request_client
 
@@ -49,12 +53,52 @@ LEAFLET_CSS = [c for c in maps.VENDOR_CSS if c.startswith("vendor/leaflet/")]
 LEAFLET_JS = [c for c in maps.VENDOR_JS if c.startswith("vendor/leaflet/")]
 
 
+@dataclass(frozen=True)
+class Packed:
+    """A serialised answer kept gzip-compressed: the 100 m grid is 7 MB of JSON, 14 MB as a
+    Python str, 1 MB packed; sent as it is to clients that take gzip (nearly all)."""
+
+    gz: bytes
+    size: int  # bytes unpacked
+
+    @classmethod
+    def of(cls, text: str) -> Packed:
+        raw = text.encode("utf-8")
+        return cls(compress(raw), len(raw))
+
+    def chunks(self, step: int = 256 * 1024) -> Iterator[bytes]:
+        """Unpacked piece by piece: a client without gzip never costs the whole body."""
+        inflate = zlib.decompressobj(wbits=31)
+        for start in range(0, len(self.gz), step // 8):
+            piece = inflate.decompress(self.gz[start:start + step // 8])
+            if piece:
+                yield piece
+        yield inflate.flush()
+
+
+@dataclass(frozen=True)
+class MapParts:
+    html: str
+    map_var: str
+    script: Packed
+
+
+def weight(value: object) -> int:
+    if isinstance(value, Packed):
+        return len(value.gz)
+    return len(value.script.gz) + len(value.html) if isinstance(value, MapParts) else 1024
+
+
 @dataclass
 class PlannerState:
-    """Per app: analyses and serialised bodies (the 100 m grid is 7 MB)."""
+    """Per app: analyses and packed serialised bodies, bounded by their bytes."""
 
+    cache_mb: int = 24
     planner: Planner = field(default_factory=lambda: Planner(16))
-    bodies: LRU = field(default_factory=lambda: LRU(12))
+    bodies: LRU = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bodies = LRU(256, weigh=weight, max_weight=self.cache_mb * 1024 * 1024)
 
 
 def state() -> PlannerState:
@@ -115,11 +159,11 @@ def analysis(snap: Snapshot, params: CoverageParams,
     s = state()
     if s.planner.key(snap, params, study) not in s.planner.results:
         admit(study, params)
-    with current_app.extensions["planner_pool"].slot():
-        try:
-            return s.planner.coverage(snap, params, study)
-        except GridTooLarge as exc:
-            raise ParamError("cell_m", str(exc)) from None
+    try:
+        return current_app.extensions["planner_pool"].run(
+            copy_current_request_context(lambda: s.planner.coverage(snap, params, study)))
+    except GridTooLarge as exc:
+        raise ParamError("cell_m", str(exc)) from None
 
 
 def body(name: Hashable, snap: Snapshot, params: CoverageParams, study: StudyArea,
@@ -132,8 +176,10 @@ def body(name: Hashable, snap: Snapshot, params: CoverageParams, study: StudyAre
     def make() -> Any:
         if s.planner.key(snap, params, study) in s.planner.results:
             admit(study, params, analysing=False)  # a fresh analysis is admitted by analysis()
-        with current_app.extensions["planner_pool"].slot():
-            return build(*analysis(snap, params, study))
+        def job() -> Any:
+            made = build(*analysis(snap, params, study))
+            return Packed.of(made) if isinstance(made, str) else made
+        return current_app.extensions["planner_pool"].run(copy_current_request_context(job))
     return s.bodies.get(key, make)
 
 
@@ -158,8 +204,28 @@ def file_slug(params: CoverageParams) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", "_".join(parts))
 
 
-def download(text: str, tag: str, mimetype: str, filename: str) -> Response:
-    response = cached_response(text, tag, mimetype)
+def packed_response(packed: Packed | None, tag: str, mimetype: str,
+                    max_age: int | None = None) -> Response:
+    """The packed body as gzip where the client takes it (the tag then ends in -gz, as the
+    app's other gzip answers do), else unpacked; None answers 304 (``not_modified``)."""
+    if packed is None:
+        return cached_response("", tag, mimetype, max_age)
+    if not accepts_gzip():
+        response = cached_response(b"", tag, mimetype, max_age)
+        if response.status_code == 200:
+            response.response = packed.chunks()
+            response.headers["Content-Length"] = str(packed.size)
+        response.vary.add("Accept-Encoding")
+        return response
+    response = cached_response(packed.gz, tag + "-gz", mimetype, max_age)
+    if response.status_code == 200:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def download(packed: Packed | None, tag: str, mimetype: str, filename: str) -> Response:
+    response = packed_response(packed, tag, mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -168,9 +234,19 @@ def download(text: str, tag: str, mimetype: str, filename: str) -> Response:
 def setup(setup_state) -> None:
     """Planner state per app (not a module global), and /api/coverage in the OpenAPI doc."""
     app = setup_state.app
-    app.extensions["planner"] = PlannerState()
+    app.extensions["planner"] = PlannerState(app.config["PLANNER_CACHE_MB"])
     app.extensions.setdefault("openapi_paths", {})["/api/coverage"] = apidoc.coverage_path(
         app.extensions["store"].snapshot)
+
+
+@bp.before_request
+def refused_by_gate() -> None:
+    """The gate (explorer.web.gate) asks the app once for each kind of refusal it replays."""
+    status = request.environ.get(gate.REFUSE)
+    if status == 429:
+        raise TooManyRequests(gate.REFUSALS[429], retry_after=1)
+    if status == 503:
+        raise ServiceUnavailable(gate.REFUSALS[503], retry_after=1)
 
 
 @bp.errorhandler(ParamError)
@@ -186,19 +262,20 @@ def coverage_api():
     snap, params, study = request_params()
     tag = etag(snap, params, study, "api")
     if not_modified(tag):
-        return cached_response("", tag, "application/json")
+        return packed_response(None, tag, "application/json")
 
     def build(cov, facts):
         return export.coverage_json(cov, parameters(snap, params, study), params.lang, facts)
-    return cached_response(body("api", snap, params, study, build), tag, "application/json")
+    return packed_response(body("api", snap, params, study, build), tag, "application/json")
 
 
 def map_parts(snap: Snapshot, params: CoverageParams,
-              study: StudyArea) -> mapview.PlannerMapParts:
+              study: StudyArea) -> MapParts:
     def build(cov, _facts):
         m = mapview.build(cov, snap.dataset.areas, params.lang, texts(params.lang),
                           current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"])
-        return mapview.parts(m)
+        parts = mapview.parts(m)
+        return MapParts(parts.html, parts.map_var, Packed.of(parts.script))
     return body(("map", current_app.config["TILE_URL"]), snap, params, study, build)
 
 
@@ -206,10 +283,10 @@ def map_parts(snap: Snapshot, params: CoverageParams,
 def map_script():
     snap, params, study = request_params(PLANNER_PARAMS | {"v"})
     tag = etag(snap, params, study, "map.js")
-    if not_modified(tag):
-        return cached_response("", tag, "text/javascript")
     max_age = 3600 if request.args.get("v") == snap.version else 0
-    return cached_response(map_parts(snap, params, study).script, tag, "text/javascript",
+    if not_modified(tag):
+        return packed_response(None, tag, "text/javascript", max_age)
+    return packed_response(map_parts(snap, params, study).script, tag, "text/javascript",
                            max_age=max_age)
 
 
@@ -257,27 +334,29 @@ def page():
 def export_underserved():
     snap, params, study = request_params()
     tag = etag(snap, params, study, "underserved.csv")
-    text = "" if not_modified(tag) else "\ufeff" + body(
-        "underserved.csv", snap, params, study, lambda cov, _f: export.underserved_csv(cov))
-    return download(text, tag, "text/csv", f"underserved_{file_slug(params)}.csv")
+    packed = None if not_modified(tag) else body(
+        "underserved.csv", snap, params, study,
+        lambda cov, _f: "\ufeff" + export.underserved_csv(cov))
+    return download(packed, tag, "text/csv", f"underserved_{file_slug(params)}.csv")
 
 
 @bp.get("/planner/export/areas.csv")
 def export_areas():
     snap, params, study = request_params()
     tag = etag(snap, params, study, "areas.csv")
-    text = "" if not_modified(tag) else "\ufeff" + body(
-        "areas.csv", snap, params, study, lambda cov, _f: export.areas_csv(cov, params.lang))
-    return download(text, tag, "text/csv", f"areas_{file_slug(params)}.csv")
+    packed = None if not_modified(tag) else body(
+        "areas.csv", snap, params, study,
+        lambda cov, _f: "\ufeff" + export.areas_csv(cov, params.lang))
+    return download(packed, tag, "text/csv", f"areas_{file_slug(params)}.csv")
 
 
 @bp.get("/planner/export/grid.geojson")
 def export_grid():
     snap, params, study = request_params()
     tag = etag(snap, params, study, "grid.geojson")
-    text = "" if not_modified(tag) else body(
+    packed = None if not_modified(tag) else body(
         "grid", snap, params, study, lambda cov, _f: export.grid_geojson(cov))
-    return download(text, tag, GEOJSON, f"grid_{file_slug(params)}.geojson")
+    return download(packed, tag, GEOJSON, f"grid_{file_slug(params)}.geojson")
 
 
 @bp.get("/planner/export/map.html")
@@ -285,7 +364,7 @@ def export_map():
     snap, params, study = request_params()
     tag = etag(snap, params, study, "map.html")
     if not_modified(tag):
-        return download("", tag, "text/html", "map.html")
+        return download(None, tag, "text/html", "map.html")
 
     def build(cov, _facts):
         t = texts(params.lang)
@@ -295,5 +374,5 @@ def export_map():
                    f"{params.query_string()} · {snap.version}")
         return mapview.standalone_html(m, t["title"], view.legend_html(cov, params.lang, t,
                                                                       caption))
-    text = body("map.html", snap, params, study, build)
-    return download(text, tag, "text/html", f"map_{file_slug(params)}.html")
+    return download(body("map.html", snap, params, study, build), tag, "text/html",
+                    f"map_{file_slug(params)}.html")
