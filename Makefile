@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_offers.py
 	$(BIN)/python scripts/bench_db.py
 	$(BIN)/python scripts/bench_phone.py
+	$(BIN)/python scripts/bench_ogc.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
