@@ -17,6 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH, XSD
 
 from explorer import create_app
+from explorer.catalog import VCARD
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib JSON-LD parser
 SHAPES = Path(__file__).parent / "shapes"
@@ -310,3 +311,16 @@ def test_broken_place_documents_fail(documents, schema_shapes, case):
                    schema_shapes)[0]
     conforms, _found = results(as_graph([doc]), schema_shapes)
     assert not conforms
+
+
+def test_with_the_editorial_database_the_suggestion_form_is_the_contact(app_config, tmp_path,
+                                                                        dcat_shapes):
+    client = create_app({**app_config,
+                         "DATABASE_URL": f"sqlite:///{tmp_path / 'explorer.db'}"}).test_client()
+    graph = catalog(client)
+    (contact,) = set(graph.objects(None, DCAT.contactPoint))
+    (page,) = set(graph.objects(contact, VCARD.hasURL))
+    assert str(page) == "http://localhost/suggest"
+    assert client.get("/suggest").status_code == 200
+    conforms, found = results(graph, dcat_shapes)
+    assert conforms and DCAT.contactPoint not in {path for _s, _f, path in found}

@@ -7,12 +7,14 @@ serialisations wait in the body cache under an ETag made of them.
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, Response, current_app, request
 
 from ..catalog import DCAT, DCATDE, DCTERMS, FOAF, GSP, OWL, VCARD, Settings, catalog_graph
 from ..query import ParamError
 from .api import snapshot
-from .http import cached_response, etag_for, json_error, public_base_url
+from .http import cached_response, etag_for, json_error, public_base_url, public_url_for
 
 bp = Blueprint("catalog", __name__)
 TURTLE = "text/turtle"
@@ -34,6 +36,9 @@ def serialised(fmt: str, mimetype: str) -> Response:
     snap = snapshot()
     base = public_base_url()
     settings = Settings.from_config(current_app.config)
+    if not (settings.contact_email or settings.contact_url) and "db" in current_app.extensions:
+        # no contact set: the product's own suggestion form reaches the network office
+        settings = dataclasses.replace(settings, contact_url=public_url_for("suggest.suggest"))
     etag = etag_for(snap.version, "catalog", fmt, base, repr(settings))
     if request.if_none_match.contains(etag):
         return cached_response(b"", etag, mimetype)
