@@ -118,3 +118,11 @@ def test_the_box_is_bounded_and_forgets_expired_entries():
     box.put("short", 0.01, 503)
     time.sleep(0.02)
     assert box.get("short") is None
+
+
+def test_replayed_refusals_are_kept_per_kind_not_per_path(gated):
+    app, _counter = gated
+    client = client_at(app, "127.0.0.11")
+    for i in range(20):
+        client.get(f"/planner/nothing-{i}")
+    assert len(app.wsgi_app._replays) <= 3

@@ -97,7 +97,8 @@ class PlannerGate:
                status: int) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         lang = parse_qs(environ.get("QUERY_STRING", "")).get("lang", ["de"])[0]
-        kind = ("json" if path.startswith(("/api/", "/planner/export/")) else path,
+        page = path if path in ("/planner", "/planner/map.js") else "page"  # bounded keys
+        kind = ("json" if path.startswith(("/api/", "/planner/export/")) else page,
                 "en" if lang == "en" else "de", status)
         replay = self._replays.get(kind) or self._made_by_app(environ, kind, status)
         line, headers, body = replay
