@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-import zlib
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
-    Response,
     copy_current_request_context,
     current_app,
     render_template,
@@ -43,7 +41,8 @@ from ..planner.texts import km, texts
 from ..query import ParamError
 from ..store import Snapshot
 from . import gate
-from .http import accepts_gzip, cached_response, compress, error_page, etag_for, json_error
+from .http import error_page, etag_for, json_error
+from .packed import MapParts, Packed, download, packed_response, weight
 from .pages import labels, script_json
 from .ratelimit import request_client
 
@@ -51,42 +50,6 @@ bp = Blueprint("planner", __name__)
 GEOJSON = "application/geo+json"
 LEAFLET_CSS = [c for c in maps.VENDOR_CSS if c.startswith("vendor/leaflet/")]
 LEAFLET_JS = [c for c in maps.VENDOR_JS if c.startswith("vendor/leaflet/")]
-
-
-@dataclass(frozen=True)
-class Packed:
-    """A serialised answer kept gzip-compressed: the 100 m grid is 7 MB of JSON, 14 MB as a
-    Python str, 1 MB packed; sent as it is to clients that take gzip (nearly all)."""
-
-    gz: bytes
-    size: int  # bytes unpacked
-
-    @classmethod
-    def of(cls, text: str) -> Packed:
-        raw = text.encode("utf-8")
-        return cls(compress(raw), len(raw))
-
-    def chunks(self, step: int = 256 * 1024) -> Iterator[bytes]:
-        """Unpacked piece by piece: a client without gzip never costs the whole body."""
-        inflate = zlib.decompressobj(wbits=31)
-        for start in range(0, len(self.gz), step // 8):
-            piece = inflate.decompress(self.gz[start:start + step // 8])
-            if piece:
-                yield piece
-        yield inflate.flush()
-
-
-@dataclass(frozen=True)
-class MapParts:
-    html: str
-    map_var: str
-    script: Packed
-
-
-def weight(value: object) -> int:
-    if isinstance(value, Packed):
-        return len(value.gz)
-    return len(value.script.gz) + len(value.html) if isinstance(value, MapParts) else 1024
 
 
 @dataclass
@@ -202,32 +165,6 @@ def file_slug(params: CoverageParams) -> str:
     parts = ["-".join(params.topics) or "all", "-".join(params.groups) or "all",
              "-".join(params.kinds) or "all", f"{params.reach_km:g}km", f"{params.cell_m:g}m"]
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", "_".join(parts))
-
-
-def packed_response(packed: Packed | None, tag: str, mimetype: str,
-                    max_age: int | None = None) -> Response:
-    """The packed body as gzip where the client takes it (the tag then ends in -gz, as the
-    app's other gzip answers do), else unpacked; None answers 304 (``not_modified``)."""
-    if packed is None:
-        return cached_response("", tag, mimetype, max_age)
-    if not accepts_gzip():
-        response = cached_response(b"", tag, mimetype, max_age)
-        if response.status_code == 200:
-            response.response = packed.chunks()
-            response.headers["Content-Length"] = str(packed.size)
-        response.vary.add("Accept-Encoding")
-        return response
-    response = cached_response(packed.gz, tag + "-gz", mimetype, max_age)
-    if response.status_code == 200:
-        response.headers["Content-Encoding"] = "gzip"
-    response.vary.add("Accept-Encoding")
-    return response
-
-
-def download(packed: Packed | None, tag: str, mimetype: str, filename: str) -> Response:
-    response = packed_response(packed, tag, mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @bp.record_once
