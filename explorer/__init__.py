@@ -73,9 +73,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     http.init_app(app)
-    app.wsgi_app = gate.PlannerGate(app.wsgi_app, app.extensions["limits"],  # outermost
+    planner_gate = gate.PlannerGate(app.wsgi_app, app.extensions["limits"],
                                     app.extensions["trusted_proxies"],
-                                    app.config["PLANNER_REQUEST_LIMIT"])
+                                    app.config["PLANNER_REQUEST_LIMIT"],
+                                    app.config["PLANNER_HOLD_S"],
+                                    app.config["PLANNER_REQUESTS_PER_SECOND"])
+    app.wsgi_app = app.extensions["planner_gate"] = planner_gate  # outermost
     app.extensions["recent_queries"] = warm.RecentQueries()
     app.extensions["store"].before_swap = lambda snap: warm.warm(app, snap)
     editorial.init_app(app)

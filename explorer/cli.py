@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ctypes
 import sys
 
 import click
 
-from . import config
+from . import config, malloc
 
 
 def settings() -> dict:
@@ -58,7 +57,7 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
     s = settings()
     from sqlalchemy.exc import DBAPIError
 
-    limit_malloc_arenas(s["MALLOC_ARENAS"])  # before any thread allocates
+    malloc.limit_arenas(s["MALLOC_ARENAS"])  # before any thread allocates
     try:
         app = create_app()
     except config.SettingError as exc:
@@ -75,21 +74,10 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
     sys.setswitchinterval(s["SWITCH_INTERVAL_MS"] / 1000)
     host, port = host or s["HOST"], port or s["PORT"]
     click.echo(f"serving on http://{host}:{port}/", err=True)
-    production_server(app, host=host, port=port, threads=threads or s["THREADS"])
-
-
-def limit_malloc_arenas(arenas: int) -> None:
-    """glibc gives each thread that allocates under contention its own arena and keeps freed
-    memory there: the planner's large transient allocations, spread over the server's
-    threads, were kept several times (abuse load test: 390 MiB, 327 with 2 arenas).
-    0 keeps glibc's default; elsewhere than glibc this does nothing."""
-    if arenas <= 0:
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-8, arenas)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
+    # the planner's lane: its running and waiting jobs, and one for cached answers
+    production_server(app, host=host, port=port, threads=threads or s["THREADS"],
+                      front=app.extensions["planner_gate"],
+                      lane_threads=s["PLANNER_WORKERS"] + s["PLANNER_QUEUE"] + 1)
 
 
 def refuse(exc, summary: bool = False) -> None:

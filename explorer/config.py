@@ -161,6 +161,14 @@ SETTINGS: list[Setting] = [
             "Requests to the planner (page, map, /api/coverage, exports) per client and "
             "minute, whatever they ask; beyond them 429, answered before the app (0 "
             "disables)."),
+    Setting("PLANNER_REQUESTS_PER_SECOND", 25,
+            "Planner requests one server process lets into the app each second, all clients "
+            "together; beyond them 503, answered before the app (0 disables). A client "
+            "also gets at most a twentieth of PLANNER_REQUEST_LIMIT (at least 3) in any second."),
+    Setting("PLANNER_HOLD_S", 2.0,
+            "`explorer serve` holds the refusal of a client that asks the planner again "
+            "before its Retry-After for up to this long, without a worker thread (0 answers "
+            "at once)."),
     Setting("PLANNER_CACHE_MB", 24,
             "Memory for the planner's serialised answers, kept gzip-compressed (MiB)."),
     Setting("PLANNER_WORKERS", 1,

@@ -123,8 +123,10 @@ def run_clients(host: str, mix: list[tuple[str, str]], clients: int, seconds: fl
     counts from its planned time, so a stalled server is not hidden (coordinated
     omission)."""
     stop_at = time.monotonic() + seconds
+    began = time.perf_counter()
     lock = threading.Lock()
     latencies: dict[str, list[float]] = {}
+    timeline: list[tuple[float, float, str]] = []  # (s since start, ms, path)
     errors: list[str] = []
     count = [0]
 
@@ -157,6 +159,7 @@ def run_clients(host: str, mix: list[tuple[str, str]], clients: int, seconds: fl
             expected = 400 if kind == "error" else 200
             with lock:
                 latencies.setdefault(kind, []).append(elapsed)
+                timeline.append((round(started - began, 2), round(elapsed, 1), path))
                 if status != expected:
                     errors.append(f"{path}: HTTP {status}")
         conn.close()
@@ -175,7 +178,20 @@ def run_clients(host: str, mix: list[tuple[str, str]], clients: int, seconds: fl
         "p99_ms": round(statistics.quantiles(every, n=100)[98], 2) if len(every) > 100 else None,
         "by_kind": {k: {"n": len(v), "p50_ms": round(statistics.median(v), 2)}
                     for k, v in sorted(latencies.items())},
+        "slowest": sorted(timeline, key=lambda e: -e[1])[:10],
+        "slow_by_second": slow_by_second(timeline),
     }
+
+
+def slow_by_second(timeline: list[tuple[float, float, str]],
+                   over_ms: float = 50) -> dict[int, int]:
+    """How many requests took longer than ``over_ms``, per second of the run: a stall
+    shows as a burst, a slow path as a steady count."""
+    counts: dict[int, int] = {}
+    for at, ms, _path in timeline:
+        if ms > over_ms:
+            counts[int(at)] = counts.get(int(at), 0) + 1
+    return counts
 
 
 def load_test(seconds: float, clients: int, max_requests: int,

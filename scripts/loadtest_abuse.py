@@ -1,6 +1,7 @@
 """Abuse mode of the load test (issue 13): 40 source addresses on 127.0.0.0/8 hammer the
 planner's coverage analyses and exports, each asking for new work, while 10 normal clients
-browse; reports the normal clients' p50/p99, what the abusers got, and the server's RSS.
+browse; reports the normal clients' p50/p99, what the abusers got, and the server's RSS,
+with the product's settings and with each defence turned off in turn (see VARIANTS).
 
 Bounded in time; traffic only to 127.0.0.1 (the abusers bind 127.0.0.2-41 as source
 addresses, which the loopback network answers). Writes bench-results/abuse.json and the
@@ -53,8 +54,9 @@ def abuse(host: str, index: int, stop_at: float, counts: collections.Counter,
     conn.close()
 
 
-def run(seconds: float) -> dict:
-    with production_server({"EXPLORER_RELOAD_INTERVAL": "0"}) as (host, proc):
+def run(seconds: float, settings: dict[str, str] | None = None) -> dict:
+    env = {"EXPLORER_RELOAD_INTERVAL": "0", **(settings or {})}
+    with production_server(env) as (host, proc):
         mix = request_mix(host)
         run_clients(host, mix, NORMAL, seconds=20, max_requests=len(mix))  # warm-up
         baseline = run_clients(host, mix, NORMAL, seconds=seconds / 2, max_requests=10**6,
@@ -83,7 +85,7 @@ def run(seconds: float) -> dict:
     return {"seconds": seconds, "abusers": ABUSERS, "normal_clients": NORMAL,
             "baseline": {k: baseline[k] for k in ("requests", "p50_ms", "p99_ms")},
             "under_abuse": {k: under[k] for k in ("requests", "error_count", "p50_ms",
-                                                  "p99_ms")},
+                                                  "p99_ms", "slowest", "slow_by_second")},
             "abuser_statuses": {str(k): v for k, v in sorted(counts.items(), key=str)},
             "abuser_rate": round(sum(counts.values()) / seconds),
             "rss_max_mib": round(max(rss) / 1024, 1), "rss_start_mib": round(rss[0] / 1024, 1),
@@ -92,36 +94,65 @@ def run(seconds: float) -> dict:
             "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
-def readme_section(r: dict) -> str:
-    b, u, s = r["baseline"], r["under_abuse"], r["abuser_statuses"]
-    met = (u["p99_ms"] or 1e9) <= 50 and r["rss_max_mib"] <= 300
-    return (f"Latest `scripts/loadtest_abuse.py` ({r['when']}; {r['machine']}): "
-            f"{r['abusers']} source addresses asked for new 100 m analyses and grid exports "
-            f"for {r['seconds']:g} s, each sending its next request as soon as it had an "
-            f"answer, while {r['normal_clients']} normal clients browsed at "
+# The product's defaults, and what each of this issue's defences is worth: the same run
+# without it (the "before" of each, measured side by side rather than remembered).
+VARIANTS = [
+    ("as configured", {}),
+    ("refusals answered at once (`PLANNER_HOLD_S=0`)", {"EXPLORER_PLANNER_HOLD_S": "0"}),
+    ("no per-process bound (`PLANNER_REQUESTS_PER_SECOND=0`)",
+     {"EXPLORER_PLANNER_REQUESTS_PER_SECOND": "0"}),
+]
+
+
+def met(r: dict) -> bool:
+    return (r["under_abuse"]["p99_ms"] or 1e9) <= 50 and r["rss_max_mib"] <= 300
+
+
+def readme_section(runs: list[tuple[str, dict]]) -> str:
+    first = runs[0][1]
+    b = first["baseline"]
+    rows = "".join(
+        f"| under abuse, {name} | {r['under_abuse']['requests']} | "
+        f"{r['under_abuse']['p50_ms']} ms | {r['under_abuse']['p99_ms']} ms | "
+        f"{r['rss_max_mib']} MiB | {r['abuser_rate']:g}/s | "
+        f"{', '.join(f'{v} × {k}' for k, v in r['abuser_statuses'].items())} |\n"
+        for name, r in runs)
+    return (f"Latest `scripts/loadtest_abuse.py` ({first['when']}; {first['machine']}): "
+            f"{first['abusers']} source addresses asked for new 100 m analyses and grid "
+            f"exports for {first['seconds']:g} s, each sending its next request as soon as it "
+            f"had an answer, while {first['normal_clients']} normal clients browsed at "
             f"{1 / INTERVAL:g} requests/s each (latency counted from each request's planned "
-            f"time, so a stalled server is not hidden).\n\n"
-            f"| | requests | p50 | p99 |\n|---|---:|---:|---:|\n"
-            f"| normal clients alone | {b['requests']} | {b['p50_ms']} ms | {b['p99_ms']} ms |\n"
-            f"| normal clients under abuse | {u['requests']} | {u['p50_ms']} ms | "
-            f"{u['p99_ms']} ms |\n\n"
-            f"The abusers got {', '.join(f'{v} × {k}' for k, v in s.items())}. Server RSS "
-            f"{r['rss_start_mib']} MiB before, at most {r['rss_max_mib']} MiB during "
-            f"({r['abuser_rate']:g} abusive requests/s in all). Target "
-            f"(normal p99 ≤ 50 ms, RSS ≤ 300 MiB): {'met' if met else 'MISSED'}.\n")
+            f"time, so a stalled server is not hidden). Each row is its own server; RSS is "
+            f"the most the server had during the abuse (it started at "
+            f"{first['rss_start_mib']} MiB).\n\n"
+            f"| normal clients | requests | p50 | p99 | RSS | abusive requests | "
+            f"the abusers got |\n|---|---:|---:|---:|---:|---:|---|\n"
+            f"| alone (the floor) | {b['requests']} | {b['p50_ms']} ms | {b['p99_ms']} ms | "
+            f"{first['rss_start_mib']} MiB | | |\n{rows}\n"
+            f"Target (normal p99 ≤ 50 ms, RSS ≤ 300 MiB) with the product's settings: "
+            f"{'met' if met(first) else 'MISSED'}.\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a server setting for one run instead of the comparison "
+                             "(EXPLORER_ prefix implied); the README is then left alone")
     args = parser.parse_args()
-    result = run(args.seconds)
+    settings = dict(f"EXPLORER_{item}".split("=", 1) for item in args.set)
+    variants = [("with " + ", ".join(args.set), settings)] if settings else VARIANTS
+    runs = []
+    for name, env in variants:
+        result = run(args.seconds, env)
+        result["settings"] = env
+        runs.append((name, result))
+        print(name, json.dumps(result, indent=2), flush=True)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "abuse.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    (RESULTS / "abuse.json").write_text(json.dumps(dict(runs), indent=2))
     text = README.read_text(encoding="utf-8")
-    section = f"<!-- abuse:start -->\n{readme_section(result)}<!-- abuse:end -->"
-    if "<!-- abuse:start -->" in text:
+    section = f"<!-- abuse:start -->\n{readme_section(runs)}<!-- abuse:end -->"
+    if "<!-- abuse:start -->" in text and not settings:
         text = re.sub(r"<!-- abuse:start -->.*?<!-- abuse:end -->", lambda _m: section, text,
                       flags=re.S)
         README.write_text(text, encoding="utf-8")

@@ -65,6 +65,7 @@ def app_config(state_dir: Path) -> dict:
     return {"TESTING": True, "DATA_DIR": str(GEODATA), "STATE_DIR": str(state_dir),
             "RELOAD_INTERVAL": 0, "TILE_URL": "", "COVERAGE_RATE_LIMIT": 0,
             "PLANNER_TOTAL_RATE_LIMIT": 0, "PLANNER_REQUEST_LIMIT": 0,
+            "PLANNER_REQUESTS_PER_SECOND": 0,
             "DATABASE_URL": "none"}
 
 

@@ -126,3 +126,15 @@ def test_replayed_refusals_are_kept_per_kind_not_per_path(gated):
     for i in range(20):
         client.get(f"/planner/nothing-{i}")
     assert len(app.wsgi_app._replays) <= 3
+
+
+def test_a_refusal_made_for_a_bad_host_is_not_replayed_to_others(gated):
+    app, _counter = gated
+    client = client_at(app, "127.0.0.12")
+    for _ in range(3):
+        assert client.get("/api/coverage?reach_km=1").status_code == 200
+    bad = client.get("/api/coverage?reach_km=1", headers={"Host": "evil.example"})
+    assert bad.status_code == 400  # the Host guard's answer, for this request only
+    good = client.get("/api/coverage?reach_km=1")
+    assert good.status_code == 429 and good.get_json()["status"] == 429
+    assert "Set-Cookie" not in good.headers

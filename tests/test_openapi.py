@@ -9,7 +9,7 @@ from explorer import create_app
 
 APP = create_app({"TESTING": True, "RELOAD_INTERVAL": 0, "TILE_URL": "",
                   "COVERAGE_RATE_LIMIT": 0, "PLANNER_TOTAL_RATE_LIMIT": 0,
-                  "PLANNER_REQUEST_LIMIT": 0,
+                  "PLANNER_REQUEST_LIMIT": 0, "PLANNER_REQUESTS_PER_SECOND": 0,
                   "STATE_DIR": "/nonexistent-state",
                   "DATABASE_URL": "none"})
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)

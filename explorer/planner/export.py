@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import shapely
@@ -133,22 +134,33 @@ CELL_FEATURE = ('{"type":"Feature","id":%d,"geometry":{"type":"Polygon","coordin
 
 
 def grid_geojson(coverage: Coverage) -> str:
-    """One Polygon per cell, %-formatted from flat lists (28,000 cells at 100 m: building
-    dicts and dumping them is several times slower)."""
+    return "".join(grid_geojson_parts(coverage))
+
+
+def grid_geojson_parts(coverage: Coverage, batch: int = 2000) -> Iterator[str]:
+    """The grid's GeoJSON in pieces of ``batch`` cells, %-formatted from flat lists (28,000
+    cells at 100 m: building dicts and dumping them is several times slower). In pieces,
+    so that packing it never holds the whole text (7 MB at 100 m) nor all cells as Python
+    objects at once."""
     cells = coverage.cells
-    rings = cells.grid.corners_lonlat().reshape(len(cells.grid), 10).tolist()
-    classes = distance_classes(cells.distance_m, coverage.reach_m).tolist()
+    rings = cells.grid.corners_lonlat().reshape(len(cells.grid), 10)
+    classes = distance_classes(cells.distance_m, coverage.reach_m)
     finite = np.isfinite(cells.distance_m)
-    distances = [str(v) if ok else "null" for v, ok in
-                 zip(np.round(np.where(finite, cells.distance_m, 0)).astype(np.int64).tolist(),
-                     finite.tolist(), strict=True)]
-    beyond = (~(cells.distance_m <= coverage.reach_m)).tolist()
-    counts = cells.in_reach.tolist()
-    parts = [CELL_FEATURE % (i, *rings[i], distances[i], counts[i], classes[i],
-                             "true" if beyond[i] else "false") for i in range(len(rings))]
-    return ('{"type":"FeatureCollection","cell_m":' + f"{coverage.cell_m:g}"
-            + ',"reach_m":' + f"{coverage.reach_m:g}" + ',"features":['
-            + ",".join(parts) + "]}")
+    metres_ = np.round(np.where(finite, cells.distance_m, 0)).astype(np.int64)
+    beyond = ~(cells.distance_m <= coverage.reach_m)
+    yield ('{"type":"FeatureCollection","cell_m":' + f"{coverage.cell_m:g}"
+           + ',"reach_m":' + f"{coverage.reach_m:g}" + ',"features":[')
+    for start in range(0, len(rings), batch):
+        part = slice(start, start + batch)
+        distances = [str(v) if ok else "null"
+                     for v, ok in zip(metres_[part].tolist(), finite[part].tolist(), strict=True)]
+        features = [CELL_FEATURE % (start + i, *ring, distance, count, klass,
+                                    "true" if far else "false")
+                    for i, (ring, distance, count, klass, far) in enumerate(zip(
+                        rings[part].tolist(), distances, cells.in_reach[part].tolist(),
+                        classes[part].tolist(), beyond[part].tolist(), strict=True))]
+        yield ("," if start else "") + ",".join(features)
+    yield "]}"
 
 
 def demand_geojson(coverage: Coverage) -> dict:
@@ -162,11 +174,18 @@ def demand_geojson(coverage: Coverage) -> dict:
 
 
 def coverage_json(coverage: Coverage, parameters: dict, lang: str, facts: dict) -> str:
-    """The /api/coverage body; the grid string is spliced in rather than re-parsed."""
+    return "".join(coverage_json_parts(coverage, parameters, lang, facts))
+
+
+def coverage_json_parts(coverage: Coverage, parameters: dict, lang: str,
+                        facts: dict) -> Iterator[str]:
+    """The /api/coverage body in pieces; the grid's are spliced in rather than re-parsed."""
     rest = json.dumps({"demand": demand_geojson(coverage),
                        "summary": summary(coverage, lang, facts),
                        "parameters": parameters}, ensure_ascii=False)
-    return '{"grid":' + grid_geojson(coverage) + "," + rest[1:]
+    yield '{"grid":'
+    yield from grid_geojson_parts(coverage)
+    yield "," + rest[1:]
 
 
 def _cell(value: object) -> object:

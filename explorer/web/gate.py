@@ -8,8 +8,15 @@ the map's visitors by being refused. So, in front of the app, for the planner's 
 - a client refused with 429 or 503 (its limit, the total budget, a full pool) is *boxed*
   until the Retry-After it was given has passed, and its planner requests are answered
   here, with the same status (others' cached answers still flow);
-- a request limit per client (``PLANNER_REQUEST_LIMIT`` a minute, in the shared limits
-  storage) bounds how often a client gets into the app at all, whatever it asks.
+- a request limit per client (``PLANNER_REQUEST_LIMIT`` a minute, and a twentieth of it in
+  any second, in the shared limits storage) bounds how often a client gets into the app at
+  all, whatever it asks;
+- ``PLANNER_REQUESTS_PER_SECOND`` bounds what this process lets in for all clients together
+  (503 beyond it), which per-client limits cannot when many addresses ask.
+
+Under ``explorer serve`` a boxed client's request does not even reach a worker thread: the
+server's main loop asks :meth:`PlannerGate.early_refusal` and holds the answer (see
+:mod:`explorer.server`), and :meth:`PlannerGate.own_lane` gives the planner workers of its own.
 
 The answer given here is the app's own refusal: the first one of each kind (status, JSON or
 page, language) is made by the app through its error handlers and headers, remembered, and
@@ -23,7 +30,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qs
+
+from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 
 from .ratelimit import ClientLimits, Network, client_address
 
@@ -64,8 +74,19 @@ class PlannerGate:
     """WSGI middleware around the whole app (see the module's docstring)."""
 
     def __init__(self, app: Callable, limits: ClientLimits, networks: tuple[Network, ...],
-                 per_minute: int) -> None:
-        self.app, self.limits, self.networks, self.per_minute = app, limits, networks, per_minute
+                 per_minute: int, hold_s: float = 0.0, per_second_total: int = 0) -> None:
+        self.app, self.limits, self.networks = app, limits, networks
+        self.hold_s = hold_s
+        # a client's minute may not be spent in one second: 40 addresses x 60 requests
+        # at once were 4 s of the interpreter lock, all visitors waiting
+        self.client_items = [RateLimitItemPerMinute(per_minute),
+                             RateLimitItemPerSecond(max(3, math.ceil(per_minute / 20)))
+                             ] if per_minute > 0 else []
+        # and the requests this process lets in, all clients together: per-client limits
+        # cannot bound what many addresses send
+        self.total_item = RateLimitItemPerSecond(per_second_total) if per_second_total > 0 \
+            else None
+        self.local = ClientLimits("memory://")
         self.box = Box()
         self._replays: dict[tuple, Replay] = {}
 
@@ -75,12 +96,7 @@ class PlannerGate:
             return self.app(environ, start_response)
         client = client_address(environ.get("REMOTE_ADDR"),
                                 environ.get("HTTP_X_FORWARDED_FOR"), self.networks)
-        boxed = self.box.get(client)
-        if boxed is None:
-            wait = self.limits.allow("planner-requests", client, self.per_minute)
-            if wait:
-                self.box.put(client, wait, 429)
-                boxed = (wait, 429)
+        boxed = self.box.get(client) or self.admit(client)
         if boxed is not None:
             return self.refuse(environ, start_response, *boxed)
 
@@ -93,16 +109,50 @@ class PlannerGate:
             return start_response(status, headers, exc_info)
         return self.app(environ, watch)
 
+    def admit(self, client: str) -> tuple[float, int] | None:
+        """None lets the request in; else (seconds, status) it is now boxed for."""
+        for item in self.client_items:
+            wait = self.limits.allow_item(f"planner-requests-{item.GRANULARITY.name}",
+                                          client, item)
+            if wait:
+                self.box.put(client, wait, 429)
+                return wait, 429
+        if self.total_item is not None:
+            wait = self.local.allow_item("planner-total", "all", self.total_item)
+            if wait:
+                self.box.put(client, wait, 503)
+                return wait, 503
+        return None
+
+    def own_lane(self, request: Any) -> bool:
+        """For the production server: planner requests get worker threads of their own."""
+        return (request.path or "").startswith(PLANNER_PATHS)
+
+    def early_refusal(self, remote: str, request: Any) -> tuple[str, list, bytes, float] | None:
+        """For the production server's main loop (:mod:`explorer.server`): the refusal of a
+        boxed client's planner GET or HEAD, and how long to hold it; None lets the request
+        in (not boxed, or this kind of refusal not yet made by the app)."""
+        path = request.path or ""
+        if (request.error or request.command not in ("GET", "HEAD")
+                or not path.startswith(PLANNER_PATHS)):
+            return None  # a request waitress could not parse gets its own 400
+        client = client_address(remote, request.headers.get("X_FORWARDED_FOR"),
+                                self.networks)
+        boxed = self.box.get(client)
+        replay = boxed and self._replays.get(refusal_kind(path, request.query, boxed[1]))
+        if not replay:
+            return None
+        hold = min(boxed[0], self.hold_s)
+        line, headers, body = replay
+        return line, [*headers, retry_after(boxed[0] - hold)], body, hold
+
     def refuse(self, environ: dict, start_response: Callable, left: float,
                status: int) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        lang = parse_qs(environ.get("QUERY_STRING", "")).get("lang", ["de"])[0]
-        page = path if path in ("/planner", "/planner/map.js") else "page"  # bounded keys
-        kind = ("json" if path.startswith(("/api/", "/planner/export/")) else page,
-                "en" if lang == "en" else "de", status)
+        kind = refusal_kind(environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+                            status)
         replay = self._replays.get(kind) or self._made_by_app(environ, kind, status)
         line, headers, body = replay
-        start_response(line, [*headers, ("Retry-After", str(max(1, math.ceil(left))))])
+        start_response(line, [*headers, retry_after(left)])
         return [body]
 
     def _made_by_app(self, environ: dict, kind: tuple, status: int) -> Replay:
@@ -112,15 +162,31 @@ class PlannerGate:
         got: list = []
 
         def capture(line: str, headers: list, exc_info=None):
-            got[:] = [line, [(k, v) for k, v in headers if k.lower() != "retry-after"]]
+            # never a client's own header (a cookie) in an answer replayed to everyone
+            got[:] = [line, [(k, v) for k, v in headers
+                             if k.lower() not in ("retry-after", "set-cookie")]]
         chunks = self.app(probe, capture)
         try:
             body = b"".join(chunks)
         finally:
             getattr(chunks, "close", lambda: None)()
         replay: Replay = (got[0], got[1], body)
-        self._replays[kind] = replay
+        if got[0].startswith(str(status)):  # not, e.g., the 400 of a refused Host header
+            self._replays[kind] = replay
         return replay
+
+
+def refusal_kind(path: str, query: str, status: int) -> tuple[str, str, int]:
+    """What a refusal looks like for this request: JSON or which page, language, status
+    (a bounded set, so made-up paths cannot grow the replays)."""
+    lang = parse_qs(query).get("lang", ["de"])[0]
+    page = path if path in ("/planner", "/planner/map.js") else "page"
+    return ("json" if path.startswith(("/api/", "/planner/export/")) else page,
+            "en" if lang == "en" else "de", status)
+
+
+def retry_after(seconds: float) -> tuple[str, str]:
+    return "Retry-After", str(max(1, math.ceil(seconds)))
 
 
 REFUSALS = {

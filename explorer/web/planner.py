@@ -141,7 +141,7 @@ def body(name: Hashable, snap: Snapshot, params: CoverageParams, study: StudyAre
             admit(study, params, analysing=False)  # a fresh analysis is admitted by analysis()
         def job() -> Any:
             made = build(*analysis(snap, params, study))
-            return Packed.of(made) if isinstance(made, str) else made
+            return made if isinstance(made, MapParts) else Packed.of(made)
         return current_app.extensions["planner_pool"].run(copy_current_request_context(job))
     return s.bodies.get(key, make)
 
@@ -202,7 +202,8 @@ def coverage_api():
         return packed_response(None, tag, "application/json")
 
     def build(cov, facts):
-        return export.coverage_json(cov, parameters(snap, params, study), params.lang, facts)
+        return export.coverage_json_parts(cov, parameters(snap, params, study), params.lang,
+                                          facts)
     return packed_response(body("api", snap, params, study, build), tag, "application/json")
 
 
@@ -292,7 +293,7 @@ def export_grid():
     snap, params, study = request_params()
     tag = etag(snap, params, study, "grid.geojson")
     packed = None if not_modified(tag) else body(
-        "grid", snap, params, study, lambda cov, _f: export.grid_geojson(cov))
+        "grid", snap, params, study, lambda cov, _f: export.grid_geojson_parts(cov))
     return download(packed, tag, GEOJSON, f"grid_{file_slug(params)}.geojson")
 
 

@@ -28,8 +28,10 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import current_app, request
-from limits import RateLimitItemPerMinute, storage, strategies
+from limits import RateLimitItem, RateLimitItemPerMinute, storage, strategies
 from werkzeug.exceptions import ServiceUnavailable
+
+from .. import malloc
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,9 +90,12 @@ class ClientLimits:
         """0 when allowed (and counted); else seconds until a request may pass."""
         if per_minute <= 0:
             return 0.0
-        item = RateLimitItemPerMinute(per_minute)
+        return self.allow_item(scope, key, RateLimitItemPerMinute(per_minute), cost)
+
+    def allow_item(self, scope: str, key: str, item: RateLimitItem, cost: int = 1) -> float:
+        """As :meth:`allow`, for any ``limits`` item (per second, per hour, ...)."""
         try:
-            if self.strategy.hit(item, scope, key, cost=min(cost, per_minute)):
+            if self.strategy.hit(item, scope, key, cost=min(cost, item.amount)):
                 return 0.0
             reset, _remaining = self.strategy.get_window_stats(item, scope, key)
         except Exception as exc:  # noqa: BLE001 - an unreachable storage must not fail requests
@@ -150,7 +155,8 @@ class Pool:
         """``job`` in a slot, on one of the pool's own threads: the big allocations of
         analyses and serialisations then happen in those threads only, so the allocator
         keeps their freed memory once (per thread it kept it up to 8 times, one arena per
-        server thread). Nested calls (an export that needs its analysis) run in place."""
+        server thread), and gives it back after each job. Nested calls (an export that
+        needs its analysis) run in place."""
         if getattr(self._local, "held", False):
             return job()
         with self.slot():
@@ -160,6 +166,7 @@ class Pool:
                     return job()
                 finally:
                     self._local.held = False
+                    malloc.trim()
             return self._executor.submit(in_worker).result()
 
     def _busy(self) -> Busy:
