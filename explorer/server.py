@@ -93,10 +93,6 @@ class Releaser:
                                        channel, data))
             self._cond.notify()
 
-    def held(self) -> int:
-        with self._cond:
-            return len(self._due)
-
     def _run(self) -> None:
         while True:
             with self._cond:
@@ -169,7 +165,6 @@ def make_server(app: Any, host: str, port: int, threads: int, front: Front | Non
         lane.shutdown()
         close()
     server.add_task, server.close = add_task, close_all
-    server.releaser, server.lane = releaser, lane
     return server
 
 

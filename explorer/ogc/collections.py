@@ -14,7 +14,7 @@ import numpy as np
 from ..offerindex import STATUS_CODES
 from ..schema import BOCHUM_BBOX
 from ..store import Snapshot
-from ..web.planner import study_area
+from ..web.planner_work import study_area
 from . import bp
 from .common import (
     BASE_PARAMS,

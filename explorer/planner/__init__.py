@@ -3,7 +3,7 @@
 Layers, one way: :mod:`.params` (URL -> parameters), :mod:`.sources` (snapshot -> offers,
 demand points, regions; caches), :mod:`.analysis` (pure numpy/scipy in EPSG:25832),
 :mod:`.export` (GeoJSON/JSON/CSV), :mod:`.mapview` (folium), :mod:`.view` (table rows).
-The Flask side is ``explorer.web.planner``.
+The Flask side is ``explorer.web.planner`` (routes) and ``explorer.web.planner_work``.
 """
 
 from .analysis import DEMAND_GROUPS, Coverage, Points, analyse, encode_groups

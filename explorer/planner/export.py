@@ -133,10 +133,6 @@ CELL_FEATURE = ('{"type":"Feature","id":%d,"geometry":{"type":"Polygon","coordin
                 '"offers_in_reach":%d,"class":%d,"beyond_reach":%s}}')
 
 
-def grid_geojson(coverage: Coverage) -> str:
-    return "".join(grid_geojson_parts(coverage))
-
-
 def grid_geojson_parts(coverage: Coverage, batch: int = 2000) -> Iterator[str]:
     """The grid's GeoJSON in pieces of ``batch`` cells, %-formatted from flat lists (28,000
     cells at 100 m: building dicts and dumping them is several times slower). In pieces,
